@@ -1,0 +1,3 @@
+export * from "./events.ts";
+export * from "./columns.ts";
+export * from "./analytics-engine.ts";

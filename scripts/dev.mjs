@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start`, `npm test`, `npm run bench` and `npm run check`.
+//
+// It must run on the machine's own Node (20 on a fresh machine) with no dependencies installed,
+// so it is plain ESM using only node: built-ins. It provisions what the project needs:
+//   1. bun (the package manager), from the npm registry into .tools/ (a binary in an npm package);
+//   2. the workspace dependencies with `bun install`, which brings the pinned Node 22 runtime
+//      (the `node` devDependency) because current wrangler refuses Node < 22.12 (NOTES.md);
+//   3. .dev.vars from .dev.vars.example (local keys; deployed Workers use secrets).
+// Every later step runs with node_modules/.bin first on PATH, so `node`, `wrangler` and `vitest`
+// are the pinned ones.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const bunVersion = pkg.packageManager.replace(/^bun@/, "");
+const toolsDir = join(root, ".tools");
+const bunBin = join(toolsDir, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun");
+const isCI = Boolean(process.env.CI);
+
+function log(message) {
+  process.stdout.write(`\x1b[36m[dev]\x1b[0m ${message}\n`);
+}
+
+/** Environment for child steps: pinned tools first on PATH. */
+export function toolEnv(extra = {}) {
+  const binDirs = [join(root, "node_modules", ".bin"), join(toolsDir, "node_modules", ".bin")];
+  return { ...process.env, PATH: [...binDirs, process.env.PATH ?? ""].join(delimiter), ...extra };
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: toolEnv(), ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    const error = new Error(`${command} ${args.join(" ")} exited with ${result.status}`);
+    error.exitCode = result.status ?? 1;
+    throw error;
+  }
+}
+
+function installedBunVersion() {
+  if (!existsSync(bunBin)) return undefined;
+  const result = spawnSync(bunBin, ["--version"], { encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+function ensureBun() {
+  if (installedBunVersion() === bunVersion) return;
+  log(`installing bun ${bunVersion} into .tools/ (from the npm registry)`);
+  run("npm", ["install", "--prefix", toolsDir, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", `bun@${bunVersion}`], {
+    env: process.env,
+  });
+}
+
+function ensureDependencies() {
+  log("installing workspace dependencies with bun");
+  const args = ["install"];
+  if (isCI) args.push("--frozen-lockfile");
+  run(bunBin, args);
+  const nodeBin = join(root, "node_modules", ".bin", "node");
+  const version = spawnSync(nodeBin, ["--version"], { encoding: "utf8" }).stdout?.trim();
+  if (!version) throw new Error("the pinned Node runtime did not install (node_modules/.bin/node)");
+  log(`using Node ${version} for wrangler and vitest (system Node is ${process.version})`);
+}
+
+function ensureDevVars() {
+  const target = join(root, ".dev.vars");
+  if (!existsSync(target)) {
+    copyFileSync(join(root, ".dev.vars.example"), target);
+    log("created .dev.vars from .dev.vars.example (local development keys)");
+  }
+}
+
+export function setup() {
+  ensureBun();
+  ensureDependencies();
+  ensureDevVars();
+}
+
+/** Runs a Node script of the project under the pinned Node, forwarding signals and exit code. */
+function runUnderPinnedNode(script, args) {
+  const child = spawn(join(root, "node_modules", ".bin", "node"), [join(root, script), ...args], {
+    cwd: root,
+    stdio: "inherit",
+    env: toolEnv(),
+  });
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+const commands = {
+  setup: () => setup(),
+  start: (args) => {
+    setup();
+    runUnderPinnedNode("scripts/stack.mjs", args);
+  },
+  test: (args) => {
+    setup();
+    runUnderPinnedNode("scripts/test.mjs", args);
+  },
+  bench: (args) => {
+    setup();
+    runUnderPinnedNode("bench/run.mjs", args);
+  },
+  check: (args) => {
+    setup();
+    runUnderPinnedNode("scripts/check.mjs", args);
+  },
+};
+
+const [command = "start", ...rest] = process.argv.slice(2);
+const handler = commands[command];
+if (!handler) {
+  console.error(`unknown command "${command}"; expected one of ${Object.keys(commands).join(", ")}`);
+  process.exit(2);
+}
+try {
+  handler(rest);
+} catch (error) {
+  console.error(`[dev] ${error.message}`);
+  process.exit(error.exitCode ?? 1);
+}
