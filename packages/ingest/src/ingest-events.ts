@@ -1,0 +1,154 @@
+import { type EventRecord, toAnalyticsEngineDataPoint, type ValidEvent } from "@edge-analytics/event-schema";
+import { clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
+import { type FieldError, IngestError } from "./errors.ts";
+import type { IngestLimits } from "./limits.ts";
+import type { DeadLetter, DeadLetterSink, EventIdLedger, HotEventWriter, LakeSink } from "./ports.ts";
+import { validateEvent } from "./validate-event.ts";
+
+/** One event that was not accepted, and why. */
+export interface RejectedEvent {
+  index: number;
+  event_id?: string;
+  errors: FieldError[];
+}
+
+/** The answer to every ingestion call: HTTP, service-binding fetch and RPC alike. */
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedEvent[];
+}
+
+/** The stages ingestion hands events to; implementations are chosen by the Worker. */
+export interface IngestDependencies {
+  ledger: EventIdLedger;
+  lake: LakeSink;
+  hot: HotEventWriter;
+  deadLetters: DeadLetterSink;
+  limits: IngestLimits;
+  /** Reports failures of best-effort stages (hot store, dead letters, ledger commit). */
+  onBackgroundError?: (stage: string, error: unknown) => void;
+}
+
+const RAW_DEAD_LETTER_BYTES = 8 * 1024;
+
+function projectFor(event: ValidEvent, context: RequestContext): string | FieldError {
+  if (context.keyProjectId === undefined) {
+    return event.project_id ?? { path: "project_id", message: "required when sending through a service binding or RPC" };
+  }
+  if (event.project_id !== undefined && event.project_id !== context.keyProjectId) {
+    return { path: "project_id", message: `this API key belongs to project "${context.keyProjectId}", not "${event.project_id}"` };
+  }
+  return context.keyProjectId;
+}
+
+function rawText(raw: unknown): string {
+  try {
+    const text = JSON.stringify(raw) ?? String(raw);
+    return text.length > RAW_DEAD_LETTER_BYTES ? `${text.slice(0, RAW_DEAD_LETTER_BYTES)}…` : text;
+  } catch {
+    return "(unserializable)";
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/**
+ * The one ingestion path: validate each event, enrich it, drop duplicates, make it durable in the
+ * lake sink, then write it to the hot store. Valid events are accepted even when others in the
+ * batch are rejected. Resolves only after accepted events are durable; if the sink fails nothing
+ * is accepted and the call throws a retryable 503.
+ */
+export async function ingestEvents(rawEvents: unknown[], context: RequestContext, deps: IngestDependencies): Promise<IngestResult> {
+  const rejected: RejectedEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  const client = clientFactsFromUserAgent(context.userAgent);
+  const receivedAt = context.receivedAt.toISOString();
+  const reject = (index: number, errors: FieldError[], eventId: string | undefined, raw: unknown, keep = true) => {
+    rejected.push(eventId ? { index, event_id: eventId, errors } : { index, errors });
+    if (keep) {
+      const letter: DeadLetter = { projectId: context.keyProjectId ?? null, receivedAt, index, errors, raw: rawText(raw) };
+      if (eventId) letter.eventId = eventId;
+      deadLetters.push(letter);
+    }
+  };
+
+  const candidates: { index: number; record: EventRecord }[] = [];
+  const seenInBatch = new Set<string>();
+  let duplicates = 0;
+  rawEvents.forEach((raw, index) => {
+    const validation = validateEvent(raw, deps.limits);
+    if (!validation.ok) return reject(index, validation.errors, validation.eventId, raw);
+    const project = projectFor(validation.event, context);
+    if (typeof project !== "string") return reject(index, [project], validation.event.event_id, raw);
+    const record = enrichEvent(validation.event, project, context, client);
+    const dedupKey = `${record.project_id}/${record.event_id}`;
+    if (seenInBatch.has(dedupKey)) {
+      duplicates++;
+      return;
+    }
+    seenInBatch.add(dedupKey);
+    candidates.push({ index, record });
+  });
+
+  const byProject = groupBy(candidates, (c) => c.record.project_id);
+  const claims = await Promise.all(
+    [...byProject].map(async ([projectId, group]) => ({
+      projectId,
+      group,
+      claim: await deps.ledger.claim(projectId, group.map((c) => c.record.event_id)),
+    })),
+  );
+  const accepted: EventRecord[] = [];
+  for (const { group, claim } of claims) {
+    const claimed = new Set(claim.claimed);
+    const inFlight = new Set(claim.inFlight);
+    duplicates += claim.duplicates.length;
+    for (const { index, record } of group) {
+      if (claimed.has(record.event_id)) accepted.push(record);
+      else if (inFlight.has(record.event_id)) {
+        const message = "another request is ingesting this event_id right now; retry shortly";
+        reject(index, [{ path: "event_id", message }], record.event_id, null, false);
+      }
+    }
+  }
+
+  if (accepted.length > 0) {
+    try {
+      await deps.lake.send(accepted);
+    } catch (error) {
+      await Promise.allSettled(claims.map(({ projectId, claim }) => deps.ledger.release(projectId, claim.claimed)));
+      deps.onBackgroundError?.("lake", error);
+      throw new IngestError(503, "the event store is unavailable; no event of this request was accepted, retry", {
+        retryAfterSeconds: 5,
+      });
+    }
+  }
+
+  // The events are durable now; the rest cannot un-accept them, so failures are reported, not thrown.
+  const background = (stage: string, work: () => Promise<void>) =>
+    work().catch((error: unknown) => deps.onBackgroundError?.(stage, error));
+  await Promise.all([
+    background("ledger-commit", async () => {
+      await Promise.all(claims.map(({ projectId, claim }) => deps.ledger.commit(projectId, claim.claimed)));
+    }),
+    background("hot-store", async () => {
+      if (accepted.length > 0) await deps.hot.write(accepted.map(toAnalyticsEngineDataPoint));
+    }),
+    background("dead-letters", async () => {
+      if (deadLetters.length > 0) await deps.deadLetters.record(deadLetters);
+    }),
+  ]);
+
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted: accepted.length, duplicates, rejected };
+}

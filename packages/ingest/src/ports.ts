@@ -1,0 +1,56 @@
+import type { AnalyticsEngineDataPoint, EventRecord } from "@edge-analytics/event-schema";
+import type { FieldError } from "./errors.ts";
+
+/** The ledger's verdict on a set of event ids. */
+export interface ClaimResult {
+  /** New ids, now held (pending) for this request. */
+  claimed: string[];
+  /** Ids already ingested within the dedup window. */
+  duplicates: string[];
+  /** Ids another request is ingesting right now (not yet committed): retry later. */
+  inFlight: string[];
+}
+
+/**
+ * Idempotency: remembers which event ids were ingested. Two-phase so that an event is never lost
+ * (a claim that is not committed expires) and never written twice (a committed id is a duplicate).
+ */
+export interface EventIdLedger {
+  claim(projectId: string, eventIds: string[]): Promise<ClaimResult>;
+  commit(projectId: string, eventIds: string[]): Promise<void>;
+  release(projectId: string, eventIds: string[]): Promise<void>;
+}
+
+/**
+ * The lake's entry point. Production: Cloudflare Pipelines streams; locally: a durable sink.
+ * `send` resolves only once the records are durable.
+ */
+export interface LakeSink {
+  send(records: EventRecord[]): Promise<void>;
+}
+
+/** The hot store. Production: Workers Analytics Engine; locally: the recording stand-in. */
+export interface HotEventWriter {
+  write(points: AnalyticsEngineDataPoint[]): Promise<void>;
+}
+
+/** Where data points beyond the per-invocation cap wait for a later invocation. */
+export interface DeferredPointQueue {
+  defer(points: AnalyticsEngineDataPoint[]): Promise<void>;
+}
+
+/** A rejected event as kept for operators. */
+export interface DeadLetter {
+  projectId: string | null;
+  receivedAt: string;
+  index: number;
+  eventId?: string;
+  errors: FieldError[];
+  /** The event's JSON text, cut to a bounded size. */
+  raw: string;
+}
+
+/** Keeps rejected events where an operator can read them. */
+export interface DeadLetterSink {
+  record(letters: DeadLetter[]): Promise<void>;
+}

@@ -1,0 +1,281 @@
+// Starts and stops the local stack: ONE `wrangler dev` process running the local router (first,
+// so it gets the HTTP port) and the four Workers, sharing one persisted state folder.
+//
+// Why one process: all four Workers must see the same local R2 and Durable Object state, and two
+// workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (CONTRACT.md,
+// NOTES.md). Used by `npm start` (scripts/stack.mjs), the cross-Worker tests (tests/global-setup.ts)
+// and the benchmarks. Plain ESM on node: built-ins only, so it runs before anything is built.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file lives in scripts/). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The router first: only the first config of a multi-config `wrangler dev` gets the HTTP port. */
+export const STACK_CONFIGS = [
+  "workers/local-router/wrangler.jsonc",
+  "wrangler.jsonc",
+  "wrangler-api.toml",
+  "wrangler-catalog.toml",
+  "wrangler-compaction.toml",
+];
+
+/** The four Workers `GET /health` must report as ok. */
+export const STACK_WORKERS = ["analytics-ingestion", "analytics-api", "analytics-catalog", "analytics-compaction"];
+
+const DEFAULT_PORT = 8787;
+const DEFAULT_START_TIMEOUT_MS = 180_000;
+const STOP_GRACE_MS = 10_000;
+const OUTPUT_LINES_KEPT = 200;
+
+// wrangler's bin/wrangler.js re-spawns cli.js without forwarding signals, so a SIGINT sent to it
+// would orphan the real wrangler (and workerd). Run cli.js directly under the pinned Node 22
+// (current wrangler refuses Node < 22.12, and the system Node may be 20).
+const pinnedNode = join(repoRoot, "node_modules", ".bin", "node");
+const wranglerCli = join(repoRoot, "node_modules", "wrangler", "wrangler-dist", "cli.js");
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Resolves with a TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port assigned"))));
+    });
+  });
+}
+
+function assertPortFree(port) {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", (error) => {
+      const inUse = error && typeof error === "object" && "code" in error && error.code === "EADDRINUSE";
+      fail(inUse ? new Error(`port ${port} on 127.0.0.1 is in use: is a stack already running? (choose another with STACK_PORT)`) : error);
+    });
+    server.listen(port, "127.0.0.1", () => server.close(() => done()));
+  });
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error && typeof error === "object" && "code" in error && error.code === "EPERM";
+  }
+}
+
+/**
+ * One stack per state folder: a second workerd on the same SQLite files crashes with SQLITE_BUSY
+ * long after start-up, so refuse early with a message that says which process holds it.
+ */
+function claimStateDir(stateDir, port) {
+  mkdirSync(stateDir, { recursive: true });
+  const lockFile = join(stateDir, "stack.lock.json");
+  if (existsSync(lockFile)) {
+    try {
+      const holder = JSON.parse(readFileSync(lockFile, "utf8"));
+      if (typeof holder.pid === "number" && holder.pid !== process.pid && isAlive(holder.pid)) {
+        throw new Error(
+          `${stateDir} is in use by another stack (pid ${holder.pid}, port ${holder.port}); stop it first, or use another STACK_STATE_DIR`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  writeFileSync(lockFile, `${JSON.stringify({ pid: process.pid, port, started_at: new Date().toISOString() })}\n`);
+  return () => rmSync(lockFile, { force: true });
+}
+
+/** `wrangler dev` reads each Worker's local secrets (the CONTRACT.md keys) from .dev.vars beside its config. */
+function ensureDevVars(log) {
+  const target = join(repoRoot, ".dev.vars");
+  if (!existsSync(target)) {
+    copyFileSync(join(repoRoot, ".dev.vars.example"), target);
+    log("created .dev.vars from .dev.vars.example (local development keys)");
+  }
+}
+
+/** Keeps the last lines of wrangler's output for error messages, and echoes them unless quiet. */
+function outputCollector(quiet) {
+  const lines = [];
+  let partial = "";
+  const push = (chunk) => {
+    const text = partial + chunk.toString("utf8");
+    const parts = text.split(/\r?\n/);
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
+      if (!quiet && line.trim()) process.stdout.write(`\x1b[2m[wrangler]\x1b[0m ${line}\n`);
+    }
+  };
+  const text = () => [...lines, partial].join("\n").trim();
+  return { push, text };
+}
+
+/**
+ * Polls `GET <origin>/health` until it answers 200, the process exits, or `timeoutMs` passes.
+ * Resolves with the health body; rejects with the last answer (or connection error) in the message.
+ */
+export async function waitForHealth(origin, { timeoutMs = DEFAULT_START_TIMEOUT_MS, exited, describeOutput = () => "" } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  let exitInfo;
+  exited?.then((info) => {
+    exitInfo = info;
+  });
+  while (Date.now() < deadline) {
+    if (exitInfo) {
+      throw new Error(`wrangler exited (${exitInfo}) before ${origin}/health answered 200.\n--- wrangler output ---\n${describeOutput()}`);
+    }
+    try {
+      const response = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(10_000) });
+      const body = await response.text();
+      if (response.status === 200) return JSON.parse(body);
+      last = `${response.status} ${body.slice(0, 2000)}`;
+    } catch (error) {
+      last = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error);
+    }
+    await sleep(500);
+  }
+  throw new Error(
+    `${origin}/health did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${last}).\n--- wrangler output ---\n${describeOutput()}`,
+  );
+}
+
+/**
+ * Starts the local stack (router + the four Workers in one `wrangler dev`) and resolves once
+ * `GET /health` answers 200. `stop()` ends wrangler and workerd and frees the state folder.
+ *
+ * @example
+ * const stack = await startStack({ port: 8788, stateDir: "/tmp/stack-state", quiet: true });
+ * await fetch(`${stack.origin}/health`);
+ * await stack.stop();
+ */
+export async function startStack({
+  port = DEFAULT_PORT,
+  stateDir = join(repoRoot, ".wrangler", "state"),
+  quiet = false,
+  registryDir,
+  startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
+  log = quiet ? () => {} : (message) => process.stdout.write(`\x1b[36m[stack]\x1b[0m ${message}\n`),
+} = {}) {
+  const origin = `http://127.0.0.1:${port}`;
+  const persistTo = resolve(stateDir);
+  if (!existsSync(pinnedNode) || !existsSync(wranglerCli)) {
+    throw new Error("node_modules is missing the pinned Node or wrangler: run `npm run setup` first");
+  }
+  ensureDevVars(log);
+  await assertPortFree(port);
+  const releaseStateDir = claimStateDir(persistTo, port);
+
+  const args = [
+    "--no-warnings",
+    wranglerCli,
+    "dev",
+    ...STACK_CONFIGS.flatMap((config) => ["-c", config]),
+    "--persist-to",
+    persistTo,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--log-level",
+    "warn",
+    "--show-interactive-dev-session=false",
+  ];
+  log(`starting wrangler dev: router + ${STACK_WORKERS.join(", ")} on ${origin}, state in ${persistTo}`);
+  const output = outputCollector(quiet);
+  const child = spawn(pinnedNode, args, {
+    cwd: repoRoot,
+    // Own process group: Ctrl-C in the terminal reaches us, and stop() shuts wrangler down in order
+    // (and can signal workerd with it) instead of both racing on the same signal.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
+      WRANGLER_SEND_METRICS: "false",
+      // Separate stacks (e.g. tests next to `npm start`) each register `analytics-ingestion`;
+      // their own registry keeps a test's producer Worker bound to the test's stack.
+      ...(registryDir ? { WRANGLER_REGISTRY_PATH: registryDir } : {}),
+    },
+  });
+  child.stdout.on("data", output.push);
+  child.stderr.on("data", output.push);
+  const exited = new Promise((done) => {
+    child.on("exit", (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`));
+    child.on("error", (error) => done(`spawn error: ${error.message}`));
+  });
+  let running = true;
+  exited.then(() => {
+    running = false;
+  });
+  // If this process dies without calling stop(), do not leave wrangler holding the port and state.
+  const killOnExit = () => {
+    if (running && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on("exit", killOnExit);
+
+  let stopping;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (running && child.pid) {
+        log("stopping wrangler");
+        child.kill("SIGINT");
+        const ended = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+        if (!ended) {
+          log(`wrangler did not stop within ${STOP_GRACE_MS / 1000} s; terminating its process group`);
+          try {
+            process.kill(-child.pid, "SIGTERM");
+          } catch {
+            // already gone
+          }
+          const terminated = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+          if (!terminated) {
+            try {
+              process.kill(-child.pid, "SIGKILL");
+            } catch {
+              // already gone
+            }
+            await exited;
+          }
+        }
+      }
+      // workerd is wrangler's child in the same group; make sure none of it outlives wrangler.
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // the group is empty: everything stopped
+      }
+      process.off("exit", killOnExit);
+      releaseStateDir();
+    })();
+    return stopping;
+  };
+
+  const started = Date.now();
+  try {
+    await waitForHealth(origin, { timeoutMs: startTimeoutMs, exited, describeOutput: output.text });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`all four Workers healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { origin, port, stateDir: persistTo, stop, exited, output: output.text };
+}

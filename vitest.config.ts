@@ -1,0 +1,80 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Keys the Worker tests use: the CONTRACT keys plus one reserved for the rate-limit test. */
+const TEST_API_KEYS = JSON.stringify({
+  "local-dev-key": "local",
+  "other-dev-key": "other",
+  "rate-limit-test-key": "ratelimited",
+});
+
+// The producer Worker that calls ingestion through a service binding, as a user's Worker would.
+// Auxiliary Workers in the pool must be plain JS modules (NOTES.md).
+const PRODUCER_WORKER = /* js */ `
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const body = await request.json();
+    if (url.pathname === "/via-fetch") {
+      return env.ANALYTICS.fetch("https://internal/events", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    }
+    if (url.pathname === "/via-rpc-event") return Response.json(await env.ANALYTICS.ingestEvent(body));
+    if (url.pathname === "/via-rpc-batch") return Response.json(await env.ANALYTICS.ingestBatch(body.events));
+    return new Response("not found", { status: 404 });
+  },
+};`;
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.jsonc" },
+            miniflare: {
+              bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
+              // 300 requests a minute per key, so the rate-limit test needs few requests.
+              ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 300, period: 60 } } },
+              serviceBindings: { PRODUCER: "producer" },
+              workers: [
+                {
+                  name: "producer",
+                  modules: true,
+                  script: PRODUCER_WORKER,
+                  compatibilityDate: "2026-11-01",
+                  // The pool renames the Worker under test to its runner ("vitest-plugin-runner-<project>").
+                  serviceBindings: { ANALYTICS: "vitest-plugin-runner-ingestion" },
+                },
+              ],
+            },
+          }),
+        ],
+        test: {
+          name: "ingestion",
+          include: ["workers/ingestion/test/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["tests/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,106 @@
+import { TABLE_NAMES } from "@edge-analytics/event-schema";
+import { IngestError, ingestEvents, presentedKey, readEventsFromRequest, type RequestContext, type ResolvedKey } from "@edge-analytics/ingest";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { DurableObjectDeadLetters } from "./adapters.ts";
+import { apiKeyRegistry, type IngestionEnv, ingestDependencies } from "./dependencies.ts";
+
+type AppEnv = { Bindings: IngestionEnv; Variables: { key: ResolvedKey } };
+
+/** Rate-limit window of the RATE_LIMITER binding (wrangler.jsonc), for Retry-After. */
+const RATE_LIMIT_PERIOD_SECONDS = 60;
+
+/**
+ * Requests to host `internal` can only arrive through a service binding (Cloudflare routes public
+ * traffic by the Host of a real zone), so they are trusted callers that name their project_id.
+ */
+function isServiceBindingRequest(url: string): boolean {
+  return new URL(url).hostname === "internal";
+}
+
+function logBackgroundError(stage: string, error: unknown): void {
+  console.error(JSON.stringify({ level: "error", stage, message: error instanceof Error ? error.message : String(error) }));
+}
+
+async function authenticate(env: IngestionEnv, headers: Headers): Promise<ResolvedKey> {
+  const key = presentedKey(headers);
+  if (!key) throw new IngestError(401, "missing API key: send it in the X-API-Key header (or Authorization: Bearer <key>)");
+  const resolved = await (await apiKeyRegistry(env)).resolve(key);
+  if (!resolved) throw new IngestError(401, "unknown API key");
+  return resolved;
+}
+
+/** The ingestion Worker's HTTP surface: /events, /health and the operator endpoints under /admin. */
+export function createHttpApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("/events", async function corsForBrowsers(c, next) {
+    const origins = (c.env.CORS_ORIGINS || "*").split(",").map((o) => o.trim());
+    return cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowMethods: ["POST", "OPTIONS"],
+      allowHeaders: ["Content-Type", "X-API-Key", "Authorization"],
+      exposeHeaders: ["Retry-After"],
+      maxAge: 86_400,
+    })(c, next);
+  });
+
+  app.get("/health", (c) =>
+    c.json({ worker: "analytics-ingestion", status: "ok", lake_sink: c.env.LAKE_SINK, hot_store: c.env.HOT_STORE }),
+  );
+
+  app.post("/events", async function postEvents(c) {
+    const receivedAt = new Date();
+    const context: RequestContext = { receivedAt };
+    if (!isServiceBindingRequest(c.req.url)) {
+      const key = await authenticate(c.env, c.req.raw.headers);
+      if (key.role.kind !== "project") throw new IngestError(403, "the admin key cannot send events; use a project key");
+      const { success } = await c.env.RATE_LIMITER.limit({ key: key.keyId });
+      if (!success) {
+        throw new IngestError(429, "rate limit exceeded for this API key", { retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS });
+      }
+      context.keyProjectId = key.role.projectId;
+    }
+    const userAgent = c.req.header("user-agent");
+    if (userAgent) context.userAgent = userAgent;
+    const cf = c.req.raw.cf as { country?: unknown } | undefined;
+    if (typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) && cf.country !== "XX") context.country = cf.country;
+
+    const deps = ingestDependencies(c.env, logBackgroundError);
+    const events = await readEventsFromRequest(c.req.raw, deps.limits);
+    return c.json(await ingestEvents(events, context, deps), 202);
+  });
+
+  app.use("/admin/*", async function requireAdmin(c, next) {
+    const key = await authenticate(c.env, c.req.raw.headers);
+    if (key.role.kind !== "admin") throw new IngestError(403, "this endpoint needs the admin key");
+    await next();
+  });
+
+  app.get("/admin/dead-letters", async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query("limit") ?? "100") || 100, 1), 1000);
+    const project = c.req.query("project");
+    const letters = await new DurableObjectDeadLetters(c.env.DEAD_LETTERS).stub().list(project ? { limit, projectId: project } : { limit });
+    return c.json({ dead_letters: letters });
+  });
+
+  app.get("/admin/buffer", async (c) => {
+    const tables = await Promise.all(
+      TABLE_NAMES.map(async (table) => ({ table, ...(await c.env.LAKE_BUFFER.get(c.env.LAKE_BUFFER.idFromName(table)).stats()) })),
+    );
+    return c.json({ tables });
+  });
+
+  app.notFound((c) => c.json({ error: { status: 404, message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+
+  app.onError(function toJsonError(error, c) {
+    if (error instanceof IngestError) {
+      if (error.details.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.details.retryAfterSeconds));
+      return c.json({ error: { status: error.status, message: error.message } }, error.status);
+    }
+    logBackgroundError("request", error);
+    return c.json({ error: { status: 500, message: "internal error" } }, 500);
+  });
+
+  return app;
+}
