@@ -44,8 +44,6 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.jsonc" },
             miniflare: {
               bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
-              // 300 requests a minute per key, so the rate-limit test needs few requests.
-              ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 300, period: 60 } } },
               serviceBindings: { PRODUCER: "producer" },
               workers: [
                 {

@@ -104,10 +104,28 @@ function ensureDevVars(log) {
   }
 }
 
+// Offline, miniflare warns with a stack trace each start that it could not fetch `Request.cf`
+// and uses a placeholder: harmless (NOTES.md), so the echo says so once instead.
+const CF_WARNING = /Unable to fetch the `Request\.cf` object/;
+const CF_WARNING_DETAIL = /^\s*(Error: getaddrinfo \w+ workers\.cloudflare\.com|at )/;
+
 /** Keeps the last lines of wrangler's output for error messages, and echoes them unless quiet. */
 function outputCollector(quiet) {
   const lines = [];
   let partial = "";
+  let inCfWarning = false;
+  let cfWarningShown = false;
+  const echo = (line) => {
+    if (CF_WARNING.test(line)) {
+      inCfWarning = true;
+      if (!cfWarningShown) process.stdout.write("\x1b[2m[wrangler]\x1b[0m offline: using a placeholder Request.cf object (harmless)\n");
+      cfWarningShown = true;
+      return;
+    }
+    if (inCfWarning && CF_WARNING_DETAIL.test(line)) return;
+    inCfWarning = false;
+    if (line.trim()) process.stdout.write(`\x1b[2m[wrangler]\x1b[0m ${line}\n`);
+  };
   const push = (chunk) => {
     const text = partial + chunk.toString("utf8");
     const parts = text.split(/\r?\n/);
@@ -115,7 +133,7 @@ function outputCollector(quiet) {
     for (const line of parts) {
       lines.push(line);
       if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
-      if (!quiet && line.trim()) process.stdout.write(`\x1b[2m[wrangler]\x1b[0m ${line}\n`);
+      if (!quiet) echo(line);
     }
   };
   const text = () => [...lines, partial].join("\n").trim();
@@ -220,7 +238,7 @@ export async function startStack({
   exited.then(() => {
     running = false;
   });
-  // If this process dies without calling stop(), do not leave wrangler holding the port and state.
+  // If this process exits without calling stop(), do not leave wrangler holding the port and state.
   const killOnExit = () => {
     if (running && child.pid) {
       try {
@@ -229,6 +247,7 @@ export async function startStack({
         // already gone
       }
     }
+    releaseStateDir();
   };
   process.on("exit", killOnExit);
 

@@ -24,14 +24,15 @@ function portFromEnv() {
 async function main() {
   const port = portFromEnv();
   const stateDir = process.env.STACK_STATE_DIR ? resolve(process.env.STACK_STATE_DIR) : join(repoRoot, ".wrangler", "state");
-  const stack = await startStack({ port, stateDir, log });
-
-  // Ctrl-C (or the SIGINT/SIGTERM scripts/dev.mjs forwards) stops wrangler cleanly; a second one
-  // while stopping is ignored rather than leaving workerd behind.
+  // Ctrl-C (or the SIGINT/SIGTERM scripts/dev.mjs forwards) stops wrangler cleanly. Wrangler runs
+  // in its own process group, so the terminal's Ctrl-C reaches only us: during start-up, exiting
+  // runs local-stack's exit hook, which terminates wrangler's group.
+  let stack;
   let shuttingDown = false;
   const shutdown = async (reason, exitCode) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    if (!stack) process.exit(exitCode || 130);
     log(`${reason}: stopping`);
     await stack.stop();
     log("stopped");
@@ -39,6 +40,8 @@ async function main() {
   };
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+  stack = await startStack({ port, stateDir, log });
   stack.exited.then((how) => {
     if (!shuttingDown) {
       process.stderr.write(`[stack] wrangler exited unexpectedly (${how}).\n--- wrangler output ---\n${stack.output()}\n`);

@@ -1,6 +1,7 @@
 import type { EventRecord, ValidEvent } from "@edge-analytics/event-schema";
 import { isbot } from "isbot";
-import { UAParser } from "ua-parser-js";
+// ua-parser-js 1.x is CommonJS: its default export is the constructor (a named import fails under vite SSR).
+import UAParser from "ua-parser-js";
 import { v7 as uuidv7 } from "uuid";
 
 /** What the edge knows about a request, independent of the events in it. */

@@ -58,6 +58,12 @@ function foldUnknownFields(
     else errors.push({ path: key, message: "unknown field with a non-scalar value; send flat values in `properties`" });
   }
   const event = Object.fromEntries(entries);
+  // zod's record parser silently skips a "__proto__" key: report it instead of dropping it.
+  if (isPlainObject(event.properties)) {
+    for (const key of Object.keys(event.properties)) {
+      if (FORBIDDEN_PROPERTY_KEYS.has(key)) errors.push({ path: `properties.${key}`, message: "reserved property key" });
+    }
+  }
   if (extra.length > 0) {
     const declared = event.properties;
     if (declared !== undefined && !isPlainObject(declared)) return { event, errors };

@@ -114,9 +114,20 @@ async function stackHealth(request: Request, env: Env): Promise<Response> {
   return json({ status: allOk ? "ok" : "degraded", workers }, allOk ? 200 : 503);
 }
 
+/**
+ * Host `internal` marks a call through a service binding, which ingestion trusts without a key
+ * (CONTRACT.md: the caller names project_id). Cloudflare never routes public traffic with that
+ * Host to a Worker, but wrangler dev takes the URL's host from the client's Host header, so the
+ * router refuses it rather than let `curl -H 'Host: internal'` skip the API key locally.
+ */
+const SERVICE_BINDING_HOST = "internal";
+
 export default {
   async fetch(request, env) {
-    const { pathname } = new URL(request.url);
+    const { hostname, pathname } = new URL(request.url);
+    if (hostname === SERVICE_BINDING_HOST) {
+      return errorResponse(404, `${WORKER_NAME}: host "${SERVICE_BINDING_HOST}" is reachable only through a service binding`);
+    }
     if (pathname === "/health" && request.method === "GET") return stackHealth(request, env);
     const binding = routeFor(pathname);
     // The original Request as is (URL, method, headers, body): the target Worker must see what

@@ -1,0 +1,52 @@
+// Types for local-stack.mjs (plain ESM so it runs before anything is built), for TypeScript callers
+// such as tests/global-setup.ts and the benchmarks.
+
+/** The repository root. */
+export declare const repoRoot: string;
+/** The wrangler configs of the stack, router first (only the first config gets the HTTP port). */
+export declare const STACK_CONFIGS: readonly string[];
+/** The four Workers `GET /health` must report as ok. */
+export declare const STACK_WORKERS: readonly string[];
+
+/** Options of {@link startStack}. */
+export interface StartStackOptions {
+  /** Port on 127.0.0.1 (default 8787). */
+  port?: number;
+  /** Persisted state folder (default `.wrangler/state` at the repository root). */
+  stateDir?: string;
+  /** No progress lines and no wrangler output (it is still kept for error messages). */
+  quiet?: boolean;
+  /** Wrangler's local dev registry folder (`WRANGLER_REGISTRY_PATH`); default: wrangler's own. */
+  registryDir?: string;
+  /** How long to wait for `GET /health` to answer 200 (default 180 s). */
+  startTimeoutMs?: number;
+  /** Progress output (default: `[stack] ...` lines on stdout unless quiet). */
+  log?: (message: string) => void;
+}
+
+/** A running stack. */
+export interface RunningStack {
+  /** e.g. `http://127.0.0.1:8787`. */
+  origin: string;
+  port: number;
+  /** Absolute path of the persisted state folder. */
+  stateDir: string;
+  /** Stops wrangler and workerd and frees the state folder; safe to call more than once. */
+  stop(): Promise<void>;
+  /** Resolves with how wrangler exited (`code 0`, `signal SIGINT`, ...). */
+  exited: Promise<string>;
+  /** The last lines wrangler printed. */
+  output(): string;
+}
+
+/** Starts the local stack and resolves once `GET /health` answers 200. */
+export declare function startStack(options?: StartStackOptions): Promise<RunningStack>;
+
+/** Polls `GET <origin>/health` until 200; resolves with its body. */
+export declare function waitForHealth(
+  origin: string,
+  options?: { timeoutMs?: number; exited?: Promise<string>; describeOutput?: () => string },
+): Promise<unknown>;
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export declare function freePort(): Promise<number>;

@@ -1,0 +1,107 @@
+/**
+ * Cross-Worker tests against the real local stack (tests/global-setup.ts): one origin dispatching
+ * by path to the four Workers, the stack's health check, ingestion over HTTP with a key, and a
+ * user's own Worker (examples/producer-worker) ingesting through a service binding by fetch and RPC.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+
+const stackOrigin = inject("stackOrigin");
+const producerOrigin = inject("producerOrigin");
+
+const WORKERS = ["analytics-ingestion", "analytics-api", "analytics-catalog", "analytics-compaction"] as const;
+
+interface ErrorBody {
+  error: { status: number; message: string };
+}
+
+interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: unknown[];
+}
+
+function pageView(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: "page_view",
+    event_id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    session_id: `e2e-${randomUUID()}`,
+    page_url: "https://shop.example.com/pricing",
+    page_title: "Pricing",
+    ...overrides,
+  };
+}
+
+async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+describe("one origin", () => {
+  it("GET /health answers 200 and names all four Workers as ok", async () => {
+    const response = await fetch(`${stackOrigin}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { status: string; workers: Record<string, { status: string }> };
+    expect(body.status).toBe("ok");
+    expect(Object.keys(body.workers).sort()).toEqual([...WORKERS].sort());
+    for (const worker of WORKERS) expect(body.workers[worker]?.status, worker).toBe("ok");
+  });
+
+  // Today api, catalog and compaction answer only /health; their 404 names the Worker that
+  // answered, which proves the router sent the request there with its path intact.
+  it.each([
+    ["GET", "/catalog/x", "analytics-catalog"],
+    ["GET", "/compact/status", "analytics-compaction"],
+    ["POST", "/graphql", "analytics-api"],
+  ])("%s %s reaches %s", async (method, path, worker) => {
+    const response = await fetch(`${stackOrigin}${path}`, { method });
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.status).toBe(404);
+    expect(body.error.message).toContain(worker);
+    expect(body.error.message).toContain(path);
+  });
+
+  it("answers a path no Worker serves with the router's JSON 404", async () => {
+    const response = await fetch(`${stackOrigin}/no-such-path`);
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error).toMatchObject({ status: 404 });
+    expect(body.error.message).toContain("analytics-local");
+  });
+});
+
+describe("ingestion over HTTP", () => {
+  it("POST /events with the project key accepts a valid page_view (202)", async () => {
+    const response = await postJson(`${stackOrigin}/events`, pageView(), { "x-api-key": "local-dev-key" });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+  });
+
+  it("POST /events without a key answers 401 in the JSON error shape", async () => {
+    const response = await postJson(`${stackOrigin}/events`, pageView());
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.status).toBe(401);
+  });
+});
+
+describe("a user's Worker through a service binding (examples/producer-worker)", () => {
+  it("ingests via fetch to https://internal/events", async () => {
+    const response = await postJson(`${producerOrigin}/via-fetch`, pageView({ project_id: "local" }));
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+  });
+
+  it("ingests via RPC, and the same event_id sent again counts as a duplicate", async () => {
+    const event = pageView({ project_id: "local" });
+    const first = await postJson(`${producerOrigin}/via-rpc`, event);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+
+    const again = await postJson(`${producerOrigin}/via-rpc`, { events: [event] });
+    expect(again.status).toBe(200);
+    const result = (await again.json()) as IngestResult;
+    expect(result).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+  });
+});
