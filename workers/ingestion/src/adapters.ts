@@ -11,7 +11,7 @@ import {
   type HotEventWriter,
   type LakeSink,
 } from "@edge-analytics/ingest";
-import type { AnalyticsEngineRecorder } from "./durable-objects/analytics-engine-recorder.ts";
+import { type AnalyticsEngineRecorder, AnalyticsEngineLimitError } from "./durable-objects/analytics-engine-recorder.ts";
 import type { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
 import type { EventIdLedger as EventIdLedgerObject } from "./durable-objects/event-id-ledger.ts";
 import type { LakeBuffer } from "./durable-objects/lake-buffer.ts";
@@ -100,7 +100,8 @@ export class AnalyticsEngineBindingWriter implements HotEventWriter {
 export class RecordingHotWriter implements HotEventWriter {
   constructor(private readonly namespace: DurableObjectNamespace<AnalyticsEngineRecorder>) {}
   async write(points: AnalyticsEngineDataPoint[]): Promise<void> {
-    await this.namespace.get(this.namespace.idFromName(ANALYTICS_ENGINE_DATASET)).writeDataPoints(ANALYTICS_ENGINE_DATASET, points);
+    const outcome = await this.namespace.get(this.namespace.idFromName(ANALYTICS_ENGINE_DATASET)).writeDataPoints(ANALYTICS_ENGINE_DATASET, points);
+    if ("refused" in outcome) throw new AnalyticsEngineLimitError(outcome.refused);
   }
 }
 

@@ -43,14 +43,23 @@ export class AnalyticsEngineRecorder extends DurableObject<Env> {
     );
   }
 
-  /** Stores the data points of one invocation; refuses the whole call if any breaks a limit. */
-  async writeDataPoints(dataset: string, points: AnalyticsEngineDataPoint[]): Promise<number> {
-    if (points.length > ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation) {
-      throw new AnalyticsEngineLimitError(
-        `${points.length} data points in one invocation; the limit is ${ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation}`,
-      );
+  /**
+   * Stores the data points of one invocation; refuses the whole call if any breaks a limit. The
+   * refusal is returned, not thrown: an exception thrown inside a Durable Object is also logged
+   * as uncaught by the runtime, and the caller re-throws it where it belongs.
+   */
+  async writeDataPoints(dataset: string, points: AnalyticsEngineDataPoint[]): Promise<{ written: number } | { refused: string }> {
+    try {
+      if (points.length > ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation) {
+        throw new AnalyticsEngineLimitError(
+          `${points.length} data points in one invocation; the limit is ${ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation}`,
+        );
+      }
+      points.forEach(assertWithinAnalyticsEngineLimits);
+    } catch (error) {
+      if (error instanceof AnalyticsEngineLimitError) return { refused: error.message };
+      throw error;
     }
-    points.forEach(assertWithinAnalyticsEngineLimits);
     const rows = points.map((point) => [
       point.indexes[0] ?? "",
       ...BLOB_COLUMNS.map((_, i) => point.blobs[i] ?? ""),
@@ -66,7 +75,7 @@ export class AnalyticsEngineRecorder extends DurableObject<Env> {
       now,
       JSON.stringify(rows),
     );
-    return points.length;
+    return { written: points.length };
   }
 
   /** The stored data points of a dataset, newest first (for tests until the SQL API lands). */
