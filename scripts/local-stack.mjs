@@ -153,7 +153,7 @@ export async function waitForHealth(origin, { timeoutMs = DEFAULT_START_TIMEOUT_
   });
   while (Date.now() < deadline) {
     if (exitInfo) {
-      throw new Error(`wrangler exited (${exitInfo}) before ${origin}/health answered 200.\n--- wrangler output ---\n${describeOutput()}`);
+      throw new Error(`wrangler exited (${exitInfo}) before ${origin}/health answered 200.\n--- wrangler output ---\n${describeOutput() || "(none)"}`);
     }
     try {
       const response = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(10_000) });
@@ -166,7 +166,7 @@ export async function waitForHealth(origin, { timeoutMs = DEFAULT_START_TIMEOUT_
     await sleep(500);
   }
   throw new Error(
-    `${origin}/health did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${last}).\n--- wrangler output ---\n${describeOutput()}`,
+    `${origin}/health did not answer 200 within ${timeoutMs / 1000} s (last: ${last}).\n--- wrangler output ---\n${describeOutput() || "(none yet)"}`,
   );
 }
 

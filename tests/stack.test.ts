@@ -4,6 +4,7 @@
  * user's own Worker (examples/producer-worker) ingesting through a service binding by fetch and RPC.
  */
 import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { describe, expect, inject, it } from "vitest";
 
 const stackOrigin = inject("stackOrigin");
@@ -31,6 +32,19 @@ function pageView(overrides: Record<string, unknown> = {}): Record<string, unkno
     page_title: "Pricing",
     ...overrides,
   };
+}
+
+/** POST with a chosen Host header (fetch may not set Host), resolving with status and body. */
+function postWithHost(url: string, host: string, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = httpRequest(url, { method: "POST", headers: { host, "content-type": "application/json" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", fail);
+    req.end(JSON.stringify(body));
+  });
 }
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -83,6 +97,14 @@ describe("ingestion over HTTP", () => {
     expect(response.status).toBe(401);
     const body = (await response.json()) as ErrorBody;
     expect(body.error.status).toBe(401);
+  });
+
+  // Host `internal` is how ingestion recognises a service-binding call (no key needed); a client
+  // of the public origin must not be able to claim it.
+  it("refuses Host: internal on the origin instead of skipping the key", async () => {
+    const answer = await postWithHost(`${stackOrigin}/events`, "internal", pageView({ project_id: "local" }));
+    expect(answer.status).toBe(404);
+    expect((JSON.parse(answer.body) as ErrorBody).error.message).toContain("analytics-local");
   });
 });
 

@@ -35,8 +35,15 @@ function fill(length: number, alphabet: readonly string[] = ["é", "€", "😀"
 
 const EVENT_ID = "01890f5e-3c4a-7b2d-9e8f-0123456789ab";
 
-/** A page_view with every string at its schema maximum, mostly in multi-byte characters. */
-function worstCasePageView(): EventRecordOf<"page_view"> {
+/** Long text: 3-byte characters and an emoji every eleventh (34 bytes per 12 UTF-16 units). */
+const DENSE = ["中", "中", "€", "中", "中", "€", "中", "中", "€", "中", "😀"] as const;
+
+/**
+ * A page_view with every string at its schema maximum in multi-byte characters ("é", "€", "中",
+ * emoji), so its blobs exceed 16 KB. `shift` ASCII characters at the start of the referrer move
+ * where the cut falls, so some variants cut right before an emoji.
+ */
+function worstCasePageView(shift = 0): EventRecordOf<"page_view"> {
   return eventRecordSchemas.page_view.parse({
     type: "page_view",
     event_id: EVENT_ID,
@@ -45,18 +52,18 @@ function worstCasePageView(): EventRecordOf<"page_view"> {
     project_id: `p${"x".repeat(63)}`,
     is_bot: false,
     session_id: fill(128, ["中"]),
-    user_id: fill(128),
+    user_id: fill(128, ["é", "中", "中", "中"]),
     environment: fill(32, ["€"]),
     version: fill(32, ["中"]),
     country: "FR",
     browser: fill(64, ["中"]),
     os: fill(64, ["中"]),
     device_type: "desktop",
-    page_url: fill(2048, ["é", "€", "😀", "中"], "https://example.com/"),
-    page_title: fill(512, ["€", "😀"]),
-    referrer: fill(2048, ["中", "😀", "é"]),
+    page_url: fill(2048, DENSE, "https://example.com/"),
+    page_title: fill(512, ["中", "中", "中", "é"]),
+    referrer: fill(2048, DENSE, "a".repeat(shift)),
     utm_source: fill(256, ["中"]),
-    utm_medium: fill(256, ["😀", "€"]),
+    utm_medium: fill(256, ["中", "中", "中", "😀"]),
     utm_campaign: fill(256, ["中"]),
     time_on_page: 12.5,
     properties: { plan: "pro" },
@@ -254,47 +261,72 @@ describe("toAnalyticsEngineDataPoint", () => {
   });
 
   describe("worst-case page_view (every string at its maximum, multi-byte)", () => {
-    const record = worstCasePageView();
-    const point = toAnalyticsEngineDataPoint(record);
     const fields = ANALYTICS_ENGINE_MAP.page_view.blobs;
-    const original = (field: string): string => {
-      const value: unknown = (record as Record<string, unknown>)[field];
-      return typeof value === "string" ? value : "";
-    };
+    // One variant per byte offset within DENSE's 34-byte cycle, so the cut lands everywhere.
+    const variants = Array.from({ length: 34 }, (_, shift) => {
+      const record = worstCasePageView(shift);
+      const values = record as Record<string, unknown>;
+      const original = fields.map((field) => {
+        const value = values[field];
+        return typeof value === "string" ? value : "";
+      });
+      return { shift, original, point: toAnalyticsEngineDataPoint(record), projectId: record.project_id };
+    });
 
     it("really is over the limit before truncation", () => {
-      const untruncated = fields.reduce((sum, field) => sum + bytes(original(field)), 0);
-      expect(untruncated).toBeGreaterThan(ANALYTICS_ENGINE_LIMITS.maxBlobBytes);
+      for (const { original } of variants) {
+        expect(original.reduce((sum, value) => sum + bytes(value), 0)).toBeGreaterThan(ANALYTICS_ENGINE_LIMITS.maxBlobBytes);
+      }
     });
 
     it("keeps total blob bytes within 16 KB, cutting only what is needed", () => {
-      const total = point.blobs.reduce((sum, blob) => sum + bytes(blob), 0);
-      expect(total).toBeLessThanOrEqual(ANALYTICS_ENGINE_LIMITS.maxBlobBytes);
-      // At most one character (≤ 4 bytes) short of the limit: nothing is cut needlessly.
-      expect(total).toBeGreaterThan(ANALYTICS_ENGINE_LIMITS.maxBlobBytes - 4);
+      for (const { shift, point } of variants) {
+        const total = point.blobs.reduce((sum, blob) => sum + bytes(blob), 0);
+        expect(total, `shift ${shift}`).toBeLessThanOrEqual(ANALYTICS_ENGINE_LIMITS.maxBlobBytes);
+        // Less than one character (≤ 4 bytes) short of the limit: nothing is cut needlessly.
+        expect(total, `shift ${shift}`).toBeGreaterThan(ANALYTICS_ENGINE_LIMITS.maxBlobBytes - 4);
+      }
     });
 
-    it("keeps the index within 96 bytes", () => {
-      expect(point.indexes).toHaveLength(1);
-      expect(bytes(point.indexes[0])).toBeLessThanOrEqual(ANALYTICS_ENGINE_LIMITS.maxIndexBytes);
-      expect(point.indexes[0]).toBe(record.project_id);
+    it("keeps the index (the project id) whole and within 96 bytes", () => {
+      for (const { point, projectId } of variants) {
+        expect(point.indexes).toEqual([projectId]);
+        expect(bytes(point.indexes[0])).toBeLessThanOrEqual(ANALYTICS_ENGINE_LIMITS.maxIndexBytes);
+      }
     });
 
     it("never splits a character: every blob is a well-formed prefix of its field", () => {
-      fields.forEach((field, i) => {
-        const blob = point.blobs[i] ?? "";
-        expect(original(field).startsWith(blob), field).toBe(true);
-        expect(isWellFormed(blob), field).toBe(true);
-      });
+      for (const { shift, original, point } of variants) {
+        fields.forEach((field, i) => {
+          const blob = point.blobs[i] ?? "";
+          expect(original[i]?.startsWith(blob), `${field}, shift ${shift}`).toBe(true);
+          expect(isWellFormed(blob), `${field}, shift ${shift}`).toBe(true);
+        });
+      }
     });
 
-    it("keeps ids and short fields intact and cuts a long text field", () => {
-      for (const field of ["type", "event_id", "session_id", "user_id", "environment", "version", "country", "browser", "os", "device_type"]) {
-        expect(point.blobs[fields.indexOf(field)], field).toBe(original(field));
+    it("exercises cuts right before an emoji (the case a code-unit slice would split)", () => {
+      const beforeEmoji = variants.filter(({ original, point }) =>
+        fields.some((_, i) => {
+          const blob = point.blobs[i] ?? "";
+          return blob !== original[i] && original[i]?.codePointAt(blob.length) === "😀".codePointAt(0);
+        }),
+      );
+      expect(beforeEmoji.length).toBeGreaterThan(0);
+    });
+
+    it("keeps ids and short fields intact and cuts only long text fields", () => {
+      const intact = ["type", "event_id", "session_id", "user_id", "environment", "version", "country", "browser", "os", "device_type"];
+      for (const { shift, original, point } of variants) {
+        for (const field of intact) {
+          const i = fields.indexOf(field);
+          expect(point.blobs[i], `${field}, shift ${shift}`).toBe(original[i]);
+        }
+        expect(point.blobs[fields.indexOf("event_id")]).toBe(EVENT_ID);
+        const cut = fields.filter((_, i) => point.blobs[i] !== original[i]);
+        expect(cut.length).toBeGreaterThan(0);
+        for (const field of cut) expect(["page_url", "page_title", "referrer"]).toContain(field);
       }
-      const cut = fields.filter((field, i) => point.blobs[i] !== original(field));
-      expect(cut.length).toBeGreaterThan(0);
-      for (const field of cut) expect(["page_url", "page_title", "referrer"]).toContain(field);
     });
   });
 

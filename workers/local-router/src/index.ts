@@ -79,7 +79,12 @@ function timeout(ms: number): { promise: Promise<never>; cancel: () => void } {
   const promise = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
-  return { promise, cancel: () => clearTimeout(timer) };
+  return {
+    promise,
+    cancel: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }
 
 async function checkWorker(binding: Fetcher, healthUrl: string): Promise<WorkerHealth> {

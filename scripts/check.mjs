@@ -1,0 +1,80 @@
+// Static gates, also runnable alone with `npm run check`: typecheck, generated-type drift, and
+// bundle sizes. Each returns true when it passes and prints why when it does not.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { root, step } from "./lib.mjs";
+import { PAID_PLAN_GZIP_LIMIT_BYTES, WORKERS } from "./workers.mjs";
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+  return result.status === 0;
+}
+
+/** tsc over the packages/tests and over each Worker with its own generated Env. */
+export function typecheck() {
+  step("typecheck");
+  const projects = ["tsconfig.json", ...WORKERS.map((w) => join(w.dir, "tsconfig.json")).filter((p) => existsSync(join(root, p)))];
+  let ok = true;
+  for (const project of projects) {
+    process.stdout.write(`  tsc -p ${project}\n`);
+    ok = run("tsc", ["-p", project]) && ok;
+  }
+  return ok;
+}
+
+/** The wrangler types command that generates a Worker's Env (also used to regenerate). */
+export function typesArgs(worker, extra = []) {
+  return ["types", join(worker.dir, "worker-configuration.d.ts"), "-c", worker.config, "--strict-vars=false", ...extra];
+}
+
+/** Fails when a committed worker-configuration.d.ts no longer matches its wrangler config. */
+export function checkTypes() {
+  step("wrangler types --check (regenerate with: npm run check -- --write-types)");
+  let ok = true;
+  for (const worker of WORKERS) {
+    const write = process.argv.includes("--write-types");
+    const passed = run("wrangler", typesArgs(worker, write ? [] : ["--check"]));
+    if (!passed) console.error(`  ${worker.name}: types are stale; run \`npm run check -- --write-types\``);
+    ok = passed && ok;
+  }
+  return ok;
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir, { recursive: true })
+    .map((name) => join(dir, String(name)))
+    .filter((path) => statSync(path).isFile());
+}
+
+/** Bundles each deployable Worker like `wrangler deploy` would and prints its gzipped size. */
+export function checkBundles() {
+  step(`bundle each Worker (wrangler deploy --dry-run) against the ${PAID_PLAN_GZIP_LIMIT_BYTES / 1024 / 1024} MB gzipped limit`);
+  let ok = true;
+  for (const worker of WORKERS.filter((w) => w.deploy)) {
+    const outdir = mkdtempSync(join(tmpdir(), `bundle-${worker.name}-`));
+    const args = ["deploy", "--dry-run", "--outdir", outdir, "-c", worker.config];
+    if (worker.env) args.push("--env", worker.env);
+    if (!run("wrangler", args)) {
+      ok = false;
+      continue;
+    }
+    const files = filesUnder(outdir).filter((f) => !f.endsWith(".map"));
+    const raw = files.reduce((sum, f) => sum + statSync(f).size, 0);
+    const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).byteLength, 0);
+    const share = ((gzipped / PAID_PLAN_GZIP_LIMIT_BYTES) * 100).toFixed(1);
+    const within = gzipped <= PAID_PLAN_GZIP_LIMIT_BYTES;
+    console.log(`  ${within ? "✔" : "✘"} ${worker.name.padEnd(22)} ${(raw / 1024).toFixed(1).padStart(9)} KiB raw  ${(gzipped / 1024).toFixed(1).padStart(8)} KiB gzip  (${share}% of 10 MB)`);
+    ok = within && ok;
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  return ok;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const ok = [typecheck(), checkTypes(), checkBundles()].every(Boolean);
+  process.exit(ok ? 0 : 1);
+}
