@@ -8,8 +8,10 @@ import { gzipSync } from "node:zlib";
 import { root, step } from "./lib.mjs";
 import { PAID_PLAN_GZIP_LIMIT_BYTES, WORKERS } from "./workers.mjs";
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+/** Runs a command; with `quiet`, its output is shown only when it fails. */
+function run(command, args, { quiet = false } = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: quiet ? "pipe" : "inherit", encoding: "utf8" });
+  if (quiet && result.status !== 0) process.stdout.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
   return result.status === 0;
 }
 
@@ -36,7 +38,8 @@ export function checkTypes() {
   let ok = true;
   for (const worker of WORKERS) {
     const write = process.argv.includes("--write-types");
-    const passed = run("wrangler", typesArgs(worker, write ? [] : ["--check"]));
+    const passed = run("wrangler", typesArgs(worker, write ? [] : ["--check"]), { quiet: true });
+    if (passed) console.log(`  ✔ ${worker.name}: ${join(worker.dir, "worker-configuration.d.ts")} ${write ? "written" : "is current"}`);
     if (!passed) console.error(`  ${worker.name}: types are stale; run \`npm run check -- --write-types\``);
     ok = passed && ok;
   }
@@ -57,11 +60,11 @@ export function checkBundles() {
     const outdir = mkdtempSync(join(tmpdir(), `bundle-${worker.name}-`));
     const args = ["deploy", "--dry-run", "--outdir", outdir, "-c", worker.config];
     if (worker.env) args.push("--env", worker.env);
-    if (!run("wrangler", args)) {
+    if (!run("wrangler", args, { quiet: true })) {
       ok = false;
       continue;
     }
-    const files = filesUnder(outdir).filter((f) => !f.endsWith(".map"));
+    const files = filesUnder(outdir).filter((f) => !f.endsWith(".map") && !f.endsWith("README.md"));
     const raw = files.reduce((sum, f) => sum + statSync(f).size, 0);
     const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).byteLength, 0);
     const share = ((gzipped / PAID_PLAN_GZIP_LIMIT_BYTES) * 100).toFixed(1);

@@ -42,7 +42,22 @@ export const projectIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a lowercase slug: a-z, 0-9, '_' or '-', at most 64 characters");
 
-const isoTimestamp = z.iso.datetime({ offset: true });
+const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+
+/**
+ * ISO-8601 with an offset, within 2000..2099 once normalised to UTC: the lake partitions by
+ * year, and a year outside four digits (e.g. 9999-12-31T23:59-23:59) has no ISO form in UTC.
+ */
+const isoTimestamp = z.iso.datetime({ offset: true }).refine(
+  (value) => {
+    // Malformed text is the format check's to report; one error per problem.
+    if (!/^\d{4}-\d\d-\d\dT/.test(value)) return true;
+    const ms = Date.parse(value);
+    return ms >= EARLIEST_TIMESTAMP_MS && ms < LATEST_TIMESTAMP_MS;
+  },
+  { message: "must be between 2000-01-01 and 2099-12-31 (UTC)" },
+);
 
 /**
  * Fields every event carries. Context fields (country, browser, os, device_type) are filled by

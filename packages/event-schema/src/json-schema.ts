@@ -7,6 +7,11 @@ import { eventInputSchema } from "./events.ts";
  */
 export function eventJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(eventInputSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  // Ingestion keeps unknown top-level scalars (moving them into `properties`); say so instead of
+  // the strict parser's `additionalProperties: false`.
+  for (const branch of (schema.oneOf ?? schema.anyOf ?? []) as Record<string, unknown>[]) {
+    branch.additionalProperties = { type: ["string", "number", "boolean", "null"] };
+  }
   return {
     $id: "https://github.com/edge-analytics/edge-analytics/event.schema.json",
     title: "Edge Analytics event",

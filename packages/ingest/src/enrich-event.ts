@@ -53,6 +53,17 @@ export function countryFromCf(country: unknown): string | undefined {
   return typeof country === "string" && /^[A-Z]{2}$/.test(country) && country !== "XX" ? country : undefined;
 }
 
+let sequence = 0;
+
+/**
+ * A UUIDv7 carrying the receive time; the sequence keeps ids generated in the same millisecond
+ * ordered (the library's own counter is skipped when a time is passed in).
+ */
+function nextEventId(receivedAt: Date): string {
+  sequence = (sequence + 1) % 0x7fffffff;
+  return uuidv7({ msecs: receivedAt.getTime(), seq: sequence });
+}
+
 /**
  * Completes a validated event into a stored record: event_id (UUIDv7) and timestamp when absent,
  * received_at, project_id, and the context fields from the request when the producer sent none.
@@ -61,7 +72,7 @@ export function enrichEvent(event: ValidEvent, projectId: string, context: Reque
   const receivedAt = context.receivedAt.toISOString();
   const record = {
     ...event,
-    event_id: event.event_id ?? uuidv7({ msecs: context.receivedAt.getTime() }),
+    event_id: event.event_id ?? nextEventId(context.receivedAt),
     timestamp: event.timestamp ? new Date(event.timestamp).toISOString() : receivedAt,
     project_id: projectId,
     received_at: receivedAt,

@@ -58,11 +58,10 @@ function foldUnknownFields(
     else errors.push({ path: key, message: "unknown field with a non-scalar value; send flat values in `properties`" });
   }
   const event = Object.fromEntries(entries);
-  // zod's record parser silently skips a "__proto__" key: report it instead of dropping it.
-  if (isPlainObject(event.properties)) {
-    for (const key of Object.keys(event.properties)) {
-      if (FORBIDDEN_PROPERTY_KEYS.has(key)) errors.push({ path: `properties.${key}`, message: "reserved property key" });
-    }
+  // zod's record parser silently skips a "__proto__" key (it reports the other reserved keys
+  // itself): report it instead of dropping it.
+  if (isPlainObject(event.properties) && Object.hasOwn(event.properties, "__proto__")) {
+    errors.push({ path: "properties.__proto__", message: "reserved property key" });
   }
   if (extra.length > 0) {
     const declared = event.properties;

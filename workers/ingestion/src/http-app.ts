@@ -11,11 +11,13 @@ type AppEnv = { Bindings: IngestionEnv; Variables: { key: ResolvedKey } };
 const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 /**
- * Requests to host `internal` can only arrive through a service binding (Cloudflare routes public
- * traffic by the Host of a real zone), so they are trusted callers that name their project_id.
+ * A service-binding call: host `internal` AND no `cf` object. Cloudflare attaches `cf` to every
+ * request from the internet (and wrangler dev to every HTTP request it serves), while a request a
+ * Worker builds for a binding has none; Cloudflare also routes public traffic only by the Host of
+ * a real zone. Either check alone would let a forged `Host: internal` through somewhere.
  */
-function isServiceBindingRequest(url: string): boolean {
-  return new URL(url).hostname === "internal";
+function isServiceBindingRequest(request: Request): boolean {
+  return new URL(request.url).hostname === "internal" && request.cf === undefined;
 }
 
 function logBackgroundError(stage: string, error: unknown): void {
@@ -52,7 +54,7 @@ export function createHttpApp(): Hono<AppEnv> {
   app.post("/events", async function postEvents(c) {
     const receivedAt = new Date();
     const context: RequestContext = { receivedAt };
-    if (!isServiceBindingRequest(c.req.url)) {
+    if (!isServiceBindingRequest(c.req.raw)) {
       const key = await authenticate(c.env, c.req.raw.headers);
       if (key.role.kind !== "project") throw new IngestError(403, "the admin key cannot send events; use a project key");
       const { success } = await c.env.RATE_LIMITER.limit({ key: key.keyId });

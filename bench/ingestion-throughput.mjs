@@ -1,0 +1,183 @@
+// Benchmark: how many events per second the REAL ingestion Worker (wrangler.jsonc, run by
+// `wrangler dev` exactly as `npm start` runs it) accepts, against a baseline Worker that only
+// reads and parses the same bodies (bench/baseline-worker), measured in the same run.
+//
+// Target (docs/benchmarks.md): ingestion sustains at least half the baseline's events/s.
+import { batchBodies, MIXED_BATCH } from "./lib/events.mjs";
+import { mergeResults, runClosedLoop } from "./lib/load.mjs";
+import { fixed, int, summarize, table } from "./lib/stats.mjs";
+import { startWranglerDev, writeTemporaryConfig } from "./lib/wrangler-dev.mjs";
+
+/** The local development key of `.dev.vars` (CONTRACT.md). */
+export const API_KEY = "local-dev-key";
+/** Ingestion events/s divided by baseline events/s must be at least this. */
+export const TARGET_RATIO = 0.5;
+/** Far above what a benchmark sends in a minute; the real limit is 1200/min per key. */
+const BENCH_RATE_LIMIT = 1_000_000_000;
+
+/**
+ * Starts the real ingestion Worker from a temporary copy of wrangler.jsonc whose RATE_LIMITER
+ * limit is raised (the 1200 requests/min per key would throttle any benchmark); everything else
+ * (code, bindings, vars, Durable Objects, .dev.vars secrets) is the real configuration.
+ * @param {import("./run.mjs").BenchContext} ctx
+ * @param {{ name?: string, inspector?: boolean }} [options] `inspector`: open the DevTools protocol (CPU profiles)
+ */
+export async function startIngestionWorker(ctx, { name = "ingestion", inspector = false } = {}) {
+  const config = await writeTemporaryConfig(
+    "wrangler.jsonc",
+    (raw) => {
+      if (!Array.isArray(raw.ratelimits)) throw new Error("wrangler.jsonc has no ratelimits: update bench/ingestion-throughput.mjs");
+      raw.ratelimits = raw.ratelimits.map((r) => ({ ...r, simple: { ...r.simple, limit: BENCH_RATE_LIMIT } }));
+    },
+    name,
+  );
+  // wrangler dev watches its config: the copy stays until the Worker is stopped.
+  let worker;
+  try {
+    worker = await startWranglerDev({ name, config: config.path, readyPath: "/health", log: ctx.log, inspector });
+  } catch (error) {
+    config.remove();
+    throw error;
+  }
+  const stop = worker.stop;
+  return { ...worker, stop: () => stop().finally(config.remove) };
+}
+
+/**
+ * Starts the baseline Worker (bench/baseline-worker).
+ * @param {import("./run.mjs").BenchContext} ctx
+ */
+export function startBaselineWorker(ctx) {
+  return startWranglerDev({ name: "baseline", config: "bench/baseline-worker/wrangler.jsonc", readyPath: "/", log: ctx.log });
+}
+
+/**
+ * Checks an ingestion answer: a benchmark that counts failures as throughput is wrong.
+ * @returns {import("./lib/load.mjs").Verdict}
+ */
+export function checkIngestionAnswer(status, text, items) {
+  if (status !== 202) return { ok: false, reason: `HTTP ${status}: ${text.slice(0, 200)}` };
+  try {
+    const body = JSON.parse(text);
+    if (body.accepted !== items || body.duplicates !== 0 || body.rejected?.length !== 0) {
+      return { ok: false, reason: `202 but accepted=${body.accepted} duplicates=${body.duplicates} rejected=${JSON.stringify(body.rejected).slice(0, 200)}` };
+    }
+    return { ok: true };
+  } catch {
+    return { ok: false, reason: `202 with a body that is not JSON: ${text.slice(0, 200)}` };
+  }
+}
+
+/** @returns {import("./lib/load.mjs").Verdict} */
+export function checkBaselineAnswer(status, text, items) {
+  if (status !== 202) return { ok: false, reason: `HTTP ${status}: ${text.slice(0, 200)}` };
+  return text === JSON.stringify({ accepted: items }) ? { ok: true } : { ok: false, reason: `unexpected answer ${text.slice(0, 200)}` };
+}
+
+/** @type {import("./run.mjs").Bench} */
+export default {
+  name: "ingestion-throughput",
+  title: "Ingestion throughput vs a parse-only baseline",
+  defaultEnabled: true,
+  async run(ctx) {
+    const { seconds, warmupSeconds, concurrency, rounds, client } = ctx.settings;
+    const bodies = batchBodies({ composition: MIXED_BATCH });
+    ctx.log(
+      `batches of ${bodies.batchSize} mixed events (${Object.entries(MIXED_BATCH).map(([t, n]) => `${n} ${t}`).join(", ")}), ` +
+        `~${int(bodies.bodyBytes)} B per body (~${int(bodies.averageEventBytes)} B per event); concurrency ${concurrency}`,
+    );
+
+    ctx.log("starting the baseline and the ingestion Worker (wrangler dev, --log-level warn)");
+    // One after the other: two wrangler dev starting at once can race for the same internal port
+    // ("Address already in use (socket direct:1:default)").
+    const baseline = await startBaselineWorker(ctx);
+    const ingestion = await startIngestionWorker(ctx);
+    ctx.log(`baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`);
+
+    const targets = [
+      { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: {}, check: checkBaselineAnswer },
+      { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { "x-api-key": API_KEY }, check: checkIngestionAnswer },
+    ];
+    const load = (target, label, durationMs, progress) =>
+      runClosedLoop({
+        label,
+        url: target.url,
+        headers: target.headers,
+        body: bodies.next,
+        check: target.check,
+        durationMs,
+        concurrency,
+        transport: client,
+        serverCpuSeconds: target.worker.cpuSeconds,
+        progress,
+      });
+
+    try {
+      for (const target of targets) {
+        ctx.log(`warm-up ${target.label}: ${warmupSeconds} s`);
+        const warm = await load(target, `warm-up ${target.label}`, warmupSeconds * 1000);
+        if (warm.errors > 0) ctx.log(`warm-up ${target.label}: ${warm.errors} errors, e.g. ${warm.errorSamples[0]}`);
+      }
+      /** @type {Record<string, import("./lib/load.mjs").LoadResult[]>} */
+      const runs = { baseline: [], ingestion: [] };
+      for (let round = 1; round <= rounds; round++) {
+        // Alternate the targets so drift in machine load affects both alike.
+        for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
+          const label = `${target.label} round ${round}/${rounds}`;
+          ctx.log(`${label}: ${seconds} s`);
+          const result = await load(target, label, seconds * 1000, ctx.log);
+          const s = summarize(result);
+          ctx.log(`${label}: ${int(s.itemsPerSecond)} events/s, p50 ${fixed(s.p50Ms)} ms, p99 ${fixed(s.p99Ms)} ms, ${result.errors} errors`);
+          runs[target.label]?.push(result);
+        }
+      }
+
+      const perRound = [...runs.baseline, ...runs.ingestion].map((r) => {
+        const s = summarize(r);
+        return [r.label, int(s.itemsPerSecond), fixed(s.p50Ms), fixed(s.p99Ms), String(r.errors)];
+      });
+      const base = summarize(mergeResults("baseline", runs.baseline));
+      const ingest = summarize(mergeResults("ingestion", runs.ingestion));
+      const ratio = ingest.itemsPerSecond / base.itemsPerSecond;
+      const errors = base.errors + ingest.errors;
+      const valid = errors === 0 && ingest.requests > 0 && base.requests > 0;
+      const met = valid && ratio >= TARGET_RATIO;
+      const row = (s) => [
+        s.label,
+        int(s.itemsPerSecond),
+        int(s.requestsPerSecond),
+        fixed(s.p50Ms),
+        fixed(s.p99Ms),
+        fixed(s.serverCpuMsPerRequest, 2),
+        fixed(s.serverCores, 2),
+        fixed(s.clientCores, 2),
+        `${s.errors}/${int(s.requests)}`,
+      ];
+      const lines = [
+        table(["round", "events/s", "p50 ms", "p99 ms", "errors"], perRound),
+        "",
+        table(["target (all rounds)", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "worker cores", "client cores", "errors/req"], [row(base), row(ingest)]),
+        "",
+        `ratio ingestion/baseline (events/s): ${fixed(ratio, 3)}   target >= ${TARGET_RATIO}   ${valid ? (met ? "MET" : "MISSED") : "INVALID"}`,
+      ];
+      const problems = [...runs.baseline, ...runs.ingestion].flatMap((r) => r.errorSamples.map((e) => `${r.label}: ${e}`));
+      return {
+        name: this.name,
+        title: this.title,
+        lines,
+        valid,
+        problems,
+        headline: {
+          figure: `${int(ingest.itemsPerSecond)} events/s (p50 ${fixed(ingest.p50Ms)} ms, p99 ${fixed(ingest.p99Ms)} ms)`,
+          baseline: `${int(base.itemsPerSecond)} events/s (p50 ${fixed(base.p50Ms)} ms, p99 ${fixed(base.p99Ms)} ms)`,
+          ratio,
+          target: `>= ${TARGET_RATIO}`,
+          status: valid ? (met ? "MET" : "MISSED") : "INVALID",
+        },
+      };
+    } finally {
+      ctx.log("stopping both Workers");
+      await Promise.all([baseline.stop(), ingestion.stop()]);
+    }
+  },
+};
