@@ -27,20 +27,31 @@ export function typecheck() {
   return ok;
 }
 
-/** The wrangler types command that generates a Worker's Env (also used to regenerate). */
-export function typesArgs(worker, extra = []) {
-  return ["types", join(worker.dir, "worker-configuration.d.ts"), "-c", worker.config, "--strict-vars=false", ...extra];
+/**
+ * The Workers runtime types, generated once for all Workers (they share the compatibility date
+ * and flags); each Worker's own file holds only its `Env`.
+ */
+export const RUNTIME_TYPES = "types/workers-runtime.d.ts";
+
+/** The wrangler types commands that generate the runtime types and each Worker's Env. */
+export function typesCommands(extra = []) {
+  return [
+    { label: RUNTIME_TYPES, args: ["types", RUNTIME_TYPES, "-c", "wrangler.jsonc", "--include-env=false", ...extra] },
+    ...WORKERS.map((worker) => ({
+      label: join(worker.dir, "worker-configuration.d.ts"),
+      args: ["types", join(worker.dir, "worker-configuration.d.ts"), "-c", worker.config, "--strict-vars=false", "--include-runtime=false", ...extra],
+    })),
+  ];
 }
 
 /** Fails when a committed worker-configuration.d.ts no longer matches its wrangler config. */
 export function checkTypes() {
   step("wrangler types --check (regenerate with: npm run check -- --write-types)");
   let ok = true;
-  for (const worker of WORKERS) {
-    const write = process.argv.includes("--write-types");
-    const passed = run("wrangler", typesArgs(worker, write ? [] : ["--check"]), { quiet: true });
-    if (passed) console.log(`  ✔ ${worker.name}: ${join(worker.dir, "worker-configuration.d.ts")} ${write ? "written" : "is current"}`);
-    if (!passed) console.error(`  ${worker.name}: types are stale; run \`npm run check -- --write-types\``);
+  const write = process.argv.includes("--write-types");
+  for (const { label, args } of typesCommands(write ? [] : ["--check"])) {
+    const passed = run("wrangler", args, { quiet: true });
+    console.log(`  ${passed ? "✔" : "✘"} ${label} ${write ? "written" : passed ? "is current" : "is stale: run `npm run check -- --write-types`"}`);
     ok = passed && ok;
   }
   return ok;

@@ -63,7 +63,7 @@ function ensureDependencies() {
   const nodeBin = join(root, "node_modules", ".bin", "node");
   const version = spawnSync(nodeBin, ["--version"], { encoding: "utf8" }).stdout?.trim();
   if (!version) throw new Error("the pinned Node runtime did not install (node_modules/.bin/node)");
-  log(`using Node ${version} for wrangler and vitest (system Node is ${process.version})`);
+  log(`using Node ${version} for wrangler and vitest (this bootstrap ran on Node ${process.version})`);
 }
 
 function ensureDevVars() {

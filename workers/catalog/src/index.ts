@@ -1,36 +1,5 @@
-/**
- * analytics-catalog: what the lake holds (tables, partitions, files, schema versions) and what it costs.
- *
- * Today it answers `GET /health` only; its issue fills in `/catalog/*` (admin key)
- * (CONTRACT.md). Every other request gets the platform's one JSON error shape, naming this
- * Worker so a caller behind the local router can tell which Worker answered.
- */
+// analytics-catalog: what the lake holds (tables, partitions, files, schema versions) and what it costs. Its issue fills in /catalog/* (admin key).
+// Today it answers GET /health only.
+import { healthOnlyWorker } from "@edge-analytics/worker-kit";
 
-const WORKER_NAME = "analytics-catalog";
-
-/** The platform's JSON error body (the ingestion Worker answers errors in the same shape). */
-interface ErrorBody {
-  error: { status: number; message: string };
-}
-
-function json(body: unknown, status: number): Response {
-  return Response.json(body, { status, headers: { "cache-control": "no-store" } });
-}
-
-function notFound(request: Request): Response {
-  const { pathname } = new URL(request.url);
-  const body: ErrorBody = {
-    error: { status: 404, message: `${WORKER_NAME}: no route for ${request.method} ${pathname}` },
-  };
-  return json(body, 404);
-}
-
-export default {
-  async fetch(request) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/health" && request.method === "GET") {
-      return json({ worker: WORKER_NAME, status: "ok" }, 200);
-    }
-    return notFound(request);
-  },
-} satisfies ExportedHandler;
+export default healthOnlyWorker("analytics-catalog");

@@ -4,6 +4,8 @@
  * binding, and answers `GET /health` for the whole stack. Local development only (README.md).
  */
 
+import { jsonError } from "@edge-analytics/worker-kit";
+
 const WORKER_NAME = "analytics-local";
 
 /** How long `GET /health` waits for each Worker's own `/health` before calling it down. */
@@ -69,10 +71,6 @@ function json(body: unknown, status: number): Response {
   return Response.json(body, { status, headers: { "cache-control": "no-store" } });
 }
 
-function errorResponse(status: number, message: string): Response {
-  return json({ error: { status, message } }, status);
-}
-
 /** Rejects after `ms` so one hung Worker cannot hang the stack's health check. */
 function timeout(ms: number): { promise: Promise<never>; cancel: () => void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -131,13 +129,13 @@ export default {
   async fetch(request, env) {
     const { hostname, pathname } = new URL(request.url);
     if (hostname === SERVICE_BINDING_HOST) {
-      return errorResponse(404, `${WORKER_NAME}: host "${SERVICE_BINDING_HOST}" is reachable only through a service binding`);
+      return jsonError(404, `${WORKER_NAME}: host "${SERVICE_BINDING_HOST}" is reachable only through a service binding`);
     }
     if (pathname === "/health" && request.method === "GET") return stackHealth(request, env);
     const binding = routeFor(pathname);
     // The original Request as is (URL, method, headers, body): the target Worker must see what
     // the client sent, e.g. `X-API-Key` and the body it checks for size and type.
     if (binding) return env[binding].fetch(request);
-    return errorResponse(404, `${WORKER_NAME}: no Worker serves ${request.method} ${pathname} (CONTRACT.md, "One local origin")`);
+    return jsonError(404, `${WORKER_NAME}: no Worker serves ${request.method} ${pathname} (CONTRACT.md, "One local origin")`);
   },
 } satisfies ExportedHandler<Env>;
