@@ -3,17 +3,27 @@
 // reads and parses the same bodies (bench/baseline-worker), measured in the same run.
 //
 // Target (docs/benchmarks.md): ingestion sustains at least half the baseline's events/s.
-import { batchBodies, MIXED_BATCH } from "./lib/events.mjs";
+import { batchBodies, MIXED_BATCH, REQUEST_HEADERS } from "./lib/events.mjs";
 import { mergeResults, runClosedLoop } from "./lib/load.mjs";
 import { fixed, int, summarize, table } from "./lib/stats.mjs";
 import { startWranglerDev, writeTemporaryConfig } from "./lib/wrangler-dev.mjs";
 
-/** The local development key of `.dev.vars` (CONTRACT.md). */
+/** The local development project key of `.dev.vars` (project "local"). */
 export const API_KEY = "local-dev-key";
 /** Ingestion events/s divided by baseline events/s must be at least this. */
 export const TARGET_RATIO = 0.5;
 /** Far above what a benchmark sends in a minute; the real limit is 1200/min per key. */
 const BENCH_RATE_LIMIT = 1_000_000_000;
+
+/**
+ * Raises every `ratelimits` limit of a raw wrangler config (in place): the real 1200 requests/min
+ * per key would throttle any benchmark.
+ * @param {Record<string, any>} raw
+ */
+export function raiseRateLimits(raw) {
+  if (!Array.isArray(raw.ratelimits)) throw new Error("wrangler.jsonc has no ratelimits: update bench/ingestion-throughput.mjs");
+  raw.ratelimits = raw.ratelimits.map((r) => ({ ...r, simple: { ...r.simple, limit: BENCH_RATE_LIMIT } }));
+}
 
 /**
  * Starts the real ingestion Worker from a temporary copy of wrangler.jsonc whose RATE_LIMITER
@@ -23,14 +33,7 @@ const BENCH_RATE_LIMIT = 1_000_000_000;
  * @param {{ name?: string, inspector?: boolean }} [options] `inspector`: open the DevTools protocol (CPU profiles)
  */
 export async function startIngestionWorker(ctx, { name = "ingestion", inspector = false } = {}) {
-  const config = await writeTemporaryConfig(
-    "wrangler.jsonc",
-    (raw) => {
-      if (!Array.isArray(raw.ratelimits)) throw new Error("wrangler.jsonc has no ratelimits: update bench/ingestion-throughput.mjs");
-      raw.ratelimits = raw.ratelimits.map((r) => ({ ...r, simple: { ...r.simple, limit: BENCH_RATE_LIMIT } }));
-    },
-    name,
-  );
+  const config = await writeTemporaryConfig("wrangler.jsonc", raiseRateLimits, name);
   // wrangler dev watches its config: the copy stays until the Worker is stopped.
   let worker;
   try {
@@ -95,8 +98,8 @@ export default {
     ctx.log(`baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`);
 
     const targets = [
-      { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: {}, check: checkBaselineAnswer },
-      { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { "x-api-key": API_KEY }, check: checkIngestionAnswer },
+      { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
+      { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": API_KEY }, check: checkIngestionAnswer },
     ];
     const load = (target, label, durationMs, progress) =>
       runClosedLoop({

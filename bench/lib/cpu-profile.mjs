@@ -20,28 +20,45 @@ export async function connectInspector(inspectorOrigin) {
     socket.addEventListener("error", () => fail(new Error(`cannot connect to ${url}`)), { once: true });
   });
   let nextId = 1;
-  /** @type {Map<number, { done: (v: any) => void, fail: (e: Error) => void }>} */
+  /** @type {Map<number, { done: (v: any) => void, fail: (e: Error) => void, needsResult: boolean }>} */
   const pending = new Map();
   /** @type {((message: any) => void)[]} */
   const listeners = [];
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(String(event.data));
-    if (process.env.CDP_DEBUG) console.log("CDP", String(event.data).length, String(event.data).slice(0, 200));
     if (message.id !== undefined) {
       const waiter = pending.get(message.id);
+      // Through wrangler's proxy, commands without a result (Profiler.enable, ...) come back as an
+      // echo of the command: `{ id, method, params }`. Only a command that needs a result waits on.
+      if (!waiter || (!("result" in message) && !("error" in message) && waiter.needsResult)) return;
       pending.delete(message.id);
-      if (message.error) waiter?.fail(new Error(`${message.error.message} (${message.error.code})`));
-      else waiter?.done(message.result);
+      if (message.error) waiter.fail(new Error(`${message.error.message} (${message.error.code})`));
+      else waiter.done(message.result ?? {});
     } else {
       for (const listener of listeners) listener(message);
     }
   });
   return {
-    /** @returns {Promise<any>} */
-    send(method, params = {}) {
+    /**
+     * @param {string} method
+     * @param {Record<string, unknown>} [params]
+     * @param {{ needsResult?: boolean, timeoutMs?: number }} [options]
+     * @returns {Promise<any>}
+     */
+    send(method, params = {}, { needsResult = false, timeoutMs = 60_000 } = {}) {
       const id = nextId++;
       socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((done, fail) => pending.set(id, { done, fail }));
+      return new Promise((done, fail) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          fail(new Error(`inspector: no answer to ${method} within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        const settle = (f) => (v) => {
+          clearTimeout(timer);
+          f(v);
+        };
+        pending.set(id, { done: settle(done), fail: settle(fail), needsResult });
+      });
     },
     /** @param {(message: any) => void} listener */
     on(listener) {
@@ -65,7 +82,7 @@ export async function startCpuProfile(inspectorOrigin, { samplingIntervalUs = 20
   await inspector.send("Profiler.start");
   return {
     async stop() {
-      const { profile } = await inspector.send("Profiler.stop");
+      const { profile } = await inspector.send("Profiler.stop", {}, { needsResult: true });
       // Only now (sampling is over) enable the debugger, to read the bundle's source for module names.
       const scripts = new Map();
       inspector.on((m) => {
@@ -76,7 +93,7 @@ export async function startCpuProfile(inspectorOrigin, { samplingIntervalUs = 20
       const moduleOf = new Map();
       for (const scriptId of new Set(profile.nodes.map((n) => n.callFrame.scriptId).filter((id) => id && id !== "0"))) {
         try {
-          const { scriptSource } = await inspector.send("Debugger.getScriptSource", { scriptId });
+          const { scriptSource } = await inspector.send("Debugger.getScriptSource", { scriptId }, { needsResult: true, timeoutMs: 15_000 });
           moduleOf.set(scriptId, moduleLocator(scriptSource));
         } catch {
           // not a script we can read (e.g. a runtime-internal one)

@@ -7,7 +7,13 @@
 // Each template is pre-serialised with placeholders where the ids go, so building a body costs
 // 100 `randomUUID()` and a string join, not a JSON.stringify of 60 kB per request.
 import { randomUUID } from "node:crypto";
-import { makeEvent } from "../../packages/test-support/src/index.ts";
+import { DESKTOP_CHROME_UA, makeEvent } from "../../packages/test-support/src/index.ts";
+
+/**
+ * Headers every benchmark request carries, to every target: a browser's User-Agent, as the
+ * tracker sends (ingestion parses it once per request for browser/os/device).
+ */
+export const REQUEST_HEADERS = Object.freeze({ "user-agent": DESKTOP_CHROME_UA });
 
 /** Events per type in one mixed batch of 100: a web product's typical traffic shape. */
 export const MIXED_BATCH = Object.freeze({ page_view: 35, user_action: 20, api_request: 20, video_event: 10, custom: 10, usage: 5 });

@@ -4,8 +4,8 @@
 // throughput measured is what the server sustains at that concurrency.
 //
 // Transport: node:http with a keep-alive agent (default) or fetch (undici, keep-alive too). Measured
-// on the 2-core machine against the baseline Worker, fetch costs ~3x the client CPU per request
-// (~1.3 ms vs ~0.4 ms for a 46 kB body): CPU the Workers under test do not get, which would cap
+// on the 2-core machine against the baseline Worker, fetch costs 3-4x the client CPU per request
+// (~1.3-1.5 ms vs ~0.4 ms for a 46 kB body): CPU the Workers under test do not get, which would cap
 // the baseline more than ingestion and flatter the ratio. Choose with BENCH_CLIENT=http|fetch.
 import http from "node:http";
 import { performance } from "node:perf_hooks";
