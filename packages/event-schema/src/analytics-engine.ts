@@ -94,11 +94,29 @@ export interface AnalyticsEngineDataPoint {
   doubles: number[];
 }
 
-const encoder = new TextEncoder();
-
-function utf8Length(value: string): number {
-  return encoder.encode(value).byteLength;
+/**
+ * The UTF-8 size of a string, counted without encoding it (this runs for every blob of every
+ * event, so it must not allocate).
+ * @example utf8ByteLength("é") // 2
+ */
+export function utf8ByteLength(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3; // a lone surrogate is encoded as U+FFFD
+    } else bytes += 3;
+  }
+  return bytes;
 }
+
+const utf8Length = utf8ByteLength;
 
 /** Cuts `value` to at most `maxBytes` of UTF-8 without splitting a character. */
 export function truncateUtf8(value: string, maxBytes: number): string {

@@ -69,6 +69,13 @@ export class ApiKeyRegistry {
     return new ApiKeyRegistry(entries);
   }
 
+  /** The projects that have at least one key, sorted. */
+  projectIds(): string[] {
+    const ids = new Set<string>();
+    for (const entry of this.entries) if (entry.role.kind === "project") ids.add(entry.role.projectId);
+    return [...ids].sort();
+  }
+
   /** Resolves a presented key, or undefined when it is unknown. */
   async resolve(presented: string | undefined | null): Promise<ResolvedKey | undefined> {
     if (!presented) return undefined;

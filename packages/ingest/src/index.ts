@@ -3,6 +3,7 @@ export * from "./capped-hot-writer.ts";
 export * from "./enrich-event.ts";
 export * from "./errors.ts";
 export * from "./ingest-events.ts";
+export * from "./ledgered-journal.ts";
 export * from "./limits.ts";
 export * from "./ports.ts";
 export * from "./read-body.ts";

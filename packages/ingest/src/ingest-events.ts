@@ -2,7 +2,7 @@ import { type EventRecord, toAnalyticsEngineDataPoint, type ValidEvent } from "@
 import { clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
 import { type FieldError, IngestError } from "./errors.ts";
 import type { IngestLimits } from "./limits.ts";
-import type { DeadLetter, DeadLetterSink, EventIdLedger, HotEventWriter, LakeSink } from "./ports.ts";
+import type { DeadLetter, DeadLetterSink, EventJournal, HotEventWriter, JournalResult } from "./ports.ts";
 import { validateEvent } from "./validate-event.ts";
 
 /** One event that was not accepted, and why. */
@@ -21,12 +21,11 @@ export interface IngestResult {
 
 /** The stages ingestion hands events to; implementations are chosen by the Worker. */
 export interface IngestDependencies {
-  ledger: EventIdLedger;
-  lake: LakeSink;
+  journal: EventJournal;
   hot: HotEventWriter;
   deadLetters: DeadLetterSink;
   limits: IngestLimits;
-  /** Reports failures of best-effort stages (hot store, dead letters, ledger commit). */
+  /** Reports failures of best-effort stages (hot store, dead letters). */
   onBackgroundError?: (stage: string, error: unknown) => void;
 }
 
@@ -63,10 +62,10 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 }
 
 /**
- * The one ingestion path: validate each event, enrich it, drop duplicates, make it durable in the
- * lake sink, then write it to the hot store. Valid events are accepted even when others in the
- * batch are rejected. Resolves only after accepted events are durable; if the sink fails nothing
- * is accepted and the call throws a retryable 503.
+ * The one ingestion path: validate each event, enrich it, make it durable (deduplicated) in the
+ * journal, then write it to the hot store. Valid events are accepted even when others in the
+ * batch are rejected. Resolves only after accepted events are durable; if the journal fails
+ * nothing is accepted and the call throws a retryable 503.
  */
 export async function ingestEvents(rawEvents: unknown[], context: RequestContext, deps: IngestDependencies): Promise<IngestResult> {
   const rejected: RejectedEvent[] = [];
@@ -101,20 +100,29 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
   });
 
   const byProject = groupBy(candidates, (c) => c.record.project_id);
-  const claims = await Promise.all(
-    [...byProject].map(async ([projectId, group]) => ({
-      projectId,
-      group,
-      claim: await deps.ledger.claim(projectId, group.map((c) => c.record.event_id)),
-    })),
-  );
+  let outcomes: { group: typeof candidates; result: JournalResult }[];
+  try {
+    outcomes = await Promise.all(
+      [...byProject].map(async ([projectId, group]) => ({
+        group,
+        result: await deps.journal.append(
+          projectId,
+          group.map((c) => c.record),
+        ),
+      })),
+    );
+  } catch (error) {
+    if (error instanceof IngestError) throw error;
+    deps.onBackgroundError?.("journal", error);
+    throw new IngestError(503, "the event store is unavailable; retry", { retryAfterSeconds: 5 });
+  }
   const accepted: EventRecord[] = [];
-  for (const { group, claim } of claims) {
-    const claimed = new Set(claim.claimed);
-    const inFlight = new Set(claim.inFlight);
-    duplicates += claim.duplicates.length;
+  for (const { group, result } of outcomes) {
+    const acceptedIds = new Set(result.accepted);
+    const inFlight = new Set(result.inFlight);
+    duplicates += result.duplicates.length;
     for (const { index, record } of group) {
-      if (claimed.has(record.event_id)) accepted.push(record);
+      if (acceptedIds.has(record.event_id)) accepted.push(record);
       else if (inFlight.has(record.event_id)) {
         const message = "another request is ingesting this event_id right now; retry shortly";
         reject(index, [{ path: "event_id", message }], record.event_id, null, false);
@@ -122,25 +130,10 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
     }
   }
 
-  if (accepted.length > 0) {
-    try {
-      await deps.lake.send(accepted);
-    } catch (error) {
-      await Promise.allSettled(claims.map(({ projectId, claim }) => deps.ledger.release(projectId, claim.claimed)));
-      deps.onBackgroundError?.("lake", error);
-      throw new IngestError(503, "the event store is unavailable; no event of this request was accepted, retry", {
-        retryAfterSeconds: 5,
-      });
-    }
-  }
-
   // The events are durable now; the rest cannot un-accept them, so failures are reported, not thrown.
   const background = (stage: string, work: () => Promise<void>) =>
     work().catch((error: unknown) => deps.onBackgroundError?.(stage, error));
   await Promise.all([
-    background("ledger-commit", async () => {
-      await Promise.all(claims.map(({ projectId, claim }) => deps.ledger.commit(projectId, claim.claimed)));
-    }),
     background("hot-store", async () => {
       if (accepted.length > 0) await deps.hot.write(accepted.map(toAnalyticsEngineDataPoint));
     }),

@@ -21,6 +21,26 @@ export interface EventIdLedger {
   release(projectId: string, eventIds: string[]): Promise<void>;
 }
 
+/** What a journal did with one project's records, by event id. */
+export interface JournalResult {
+  /** Now durable: these records will reach the lake exactly once. */
+  accepted: string[];
+  /** Already accepted within the dedup window: written nowhere again. */
+  duplicates: string[];
+  /** Another request holds these ids right now (production's two-phase ledger only): retry. */
+  inFlight: string[];
+}
+
+/**
+ * Where accepted events become durable, deduplicated by event_id per project, in one step.
+ * Production: the two-phase ledger in front of Pipelines (`LedgeredJournal`). Locally: one
+ * Durable Object per project that checks and appends in a single SQLite transaction.
+ * Throws `IngestError` 503 when nothing could be made durable.
+ */
+export interface EventJournal {
+  append(projectId: string, records: EventRecord[]): Promise<JournalResult>;
+}
+
 /**
  * The lake's entry point. Production: Cloudflare Pipelines streams; locally: a durable sink.
  * `send` resolves only once the records are durable.

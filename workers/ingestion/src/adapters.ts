@@ -8,13 +8,14 @@ import {
   type DeadLetterSink,
   type DeferredPointQueue,
   type EventIdLedger,
+  type EventJournal,
   type HotEventWriter,
+  type JournalResult,
   type LakeSink,
 } from "@edge-analytics/ingest";
-import { type AnalyticsEngineRecorder, AnalyticsEngineLimitError } from "./durable-objects/analytics-engine-recorder.ts";
 import type { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
 import type { EventIdLedger as EventIdLedgerObject } from "./durable-objects/event-id-ledger.ts";
-import type { LakeBuffer } from "./durable-objects/lake-buffer.ts";
+import type { EventJournal as EventJournalObject, JournalEntry } from "./durable-objects/event-journal.ts";
 
 function groupByTable(records: EventRecord[]): Map<TableName, EventRecord[]> {
   const groups = new Map<TableName, EventRecord[]>();
@@ -44,15 +45,20 @@ export class DurableObjectEventIdLedger implements EventIdLedger {
   }
 }
 
-/** The durable local sink: one LakeBuffer Durable Object per table. */
-export class DurableObjectLakeSink implements LakeSink {
-  constructor(private readonly namespace: DurableObjectNamespace<LakeBuffer>) {}
-  async send(records: EventRecord[]): Promise<void> {
-    await Promise.all(
-      [...groupByTable(records)].map(([table, group]) =>
-        this.namespace.get(this.namespace.idFromName(table)).append(group.map((record) => JSON.stringify(record))),
-      ),
-    );
+/** The local journal: one EventJournal Durable Object per project (dedup + durable append in one transaction). */
+export class DurableObjectJournal implements EventJournal {
+  constructor(private readonly namespace: DurableObjectNamespace<EventJournalObject>) {}
+
+  async append(projectId: string, records: EventRecord[]): Promise<JournalResult> {
+    const entries: JournalEntry[] = records.map((record) => ({ table: TABLE_BY_EVENT_TYPE[record.type], eventId: record.event_id, record }));
+    const statuses = await this.namespace.get(this.namespace.idFromName(projectId)).append(JSON.stringify(entries));
+    const result: JournalResult = { accepted: [], duplicates: [], inFlight: [] };
+    statuses.forEach((status, i) => {
+      const id = records[i]?.event_id ?? "";
+      if (status === "accepted") result.accepted.push(id);
+      else result.duplicates.push(id);
+    });
+    return result;
   }
 }
 
@@ -93,15 +99,6 @@ export class AnalyticsEngineBindingWriter implements HotEventWriter {
   constructor(private readonly dataset: AnalyticsEngineDataset) {}
   async write(points: AnalyticsEngineDataPoint[]): Promise<void> {
     for (const point of points) this.dataset.writeDataPoint(point);
-  }
-}
-
-/** Local hot store: the Analytics Engine stand-in's recorder. */
-export class RecordingHotWriter implements HotEventWriter {
-  constructor(private readonly namespace: DurableObjectNamespace<AnalyticsEngineRecorder>) {}
-  async write(points: AnalyticsEngineDataPoint[]): Promise<void> {
-    const outcome = await this.namespace.get(this.namespace.idFromName(ANALYTICS_ENGINE_DATASET)).writeDataPoints(ANALYTICS_ENGINE_DATASET, points);
-    if ("refused" in outcome) throw new AnalyticsEngineLimitError(outcome.refused);
   }
 }
 

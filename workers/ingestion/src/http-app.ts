@@ -1,4 +1,3 @@
-import { TABLE_NAMES } from "@edge-analytics/event-schema";
 import { IngestError, ingestEvents, presentedKey, readEventsFromRequest, type RequestContext, type ResolvedKey } from "@edge-analytics/ingest";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
@@ -87,10 +86,14 @@ export function createHttpApp(): Hono<AppEnv> {
   });
 
   app.get("/admin/buffer", async (c) => {
-    const tables = await Promise.all(
-      TABLE_NAMES.map(async (table) => ({ table, ...(await c.env.LAKE_BUFFER.get(c.env.LAKE_BUFFER.idFromName(table)).stats()) })),
+    const projects = (await apiKeyRegistry(c.env)).projectIds();
+    const journals = await Promise.all(
+      projects.map(async (project) => ({
+        project,
+        tables: await c.env.EVENT_JOURNAL.get(c.env.EVENT_JOURNAL.idFromName(project)).stats(),
+      })),
     );
-    return c.json({ tables });
+    return c.json({ projects: journals });
   });
 
   app.notFound((c) => c.json({ error: { status: 404, message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

@@ -8,7 +8,7 @@ import { createHttpApp } from "./http-app.ts";
 export { AnalyticsEngineRecorder } from "./durable-objects/analytics-engine-recorder.ts";
 export { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
 export { EventIdLedger } from "./durable-objects/event-id-ledger.ts";
-export { LakeBuffer } from "./durable-objects/lake-buffer.ts";
+export { EventJournal } from "./durable-objects/event-journal.ts";
 export type { EventRecord, IngestResult };
 
 const app = createHttpApp();

@@ -1,6 +1,7 @@
 import { ANALYTICS_ENGINE_LIMITS, ANALYTICS_ENGINE_MAP, analyticsEngineColumn } from "@edge-analytics/event-schema";
 import { makeEvent } from "@edge-analytics/test-support";
 import { env } from "cloudflare:test";
+import { RecordingHotWriter } from "../src/local-analytics-engine.ts";
 import { describe, expect, it } from "vitest";
 import { ingest, recordedDataPoints } from "./helpers.ts";
 
@@ -65,15 +66,17 @@ describe("every accepted event becomes one Analytics Engine data point", () => {
     expect(new Set(points.map((p) => p[analyticsEngineColumn("user_action", "event_id")])).size).toBe(400);
   });
 
-  it("refuses a write over AE's limits in the local recorder, as AE would", async () => {
-    const recorder = env.AE_RECORDER.get(env.AE_RECORDER.idFromName("analytics_events"));
-    const tooMany = { indexes: ["local"] as [string], blobs: Array.from({ length: 21 }, () => "b"), doubles: [] };
-    expect(await recorder.writeDataPoints("analytics_events", [tooMany])).toEqual({ refused: expect.stringContaining("21 blobs; the limit is 20") });
-    const tooBig = { indexes: ["local"] as [string], blobs: ["x".repeat(16 * 1024 + 1)], doubles: [] };
-    expect(await recorder.writeDataPoints("analytics_events", [tooBig])).toEqual({ refused: expect.stringContaining("the limit is 16384") });
-    const tooLongIndex = { indexes: ["i".repeat(97)] as [string], blobs: [], doubles: [] };
-    expect(await recorder.writeDataPoints("analytics_events", [tooLongIndex])).toEqual({ refused: expect.stringContaining("the limit is 96") });
-    const overCap = Array.from({ length: 251 }, () => ({ indexes: ["local"] as [string], blobs: [], doubles: [] }));
-    expect(await recorder.writeDataPoints("analytics_events", overCap)).toEqual({ refused: expect.stringContaining("251 data points in one invocation") });
+  it("refuses a write over AE's limits in the local writer, as the AE binding would", async () => {
+    const writer = () => new RecordingHotWriter(env.AE_RECORDER);
+    const point = (blobs: string[], index = "local") => ({ indexes: [index] as [string], blobs, doubles: [] });
+    await expect(writer().write([point(Array.from({ length: 21 }, () => "b"))])).rejects.toThrow("21 blobs; the limit is 20");
+    await expect(writer().write([point(["x".repeat(16 * 1024 + 1)])])).rejects.toThrow("the limit is 16384");
+    await expect(writer().write([point([], "i".repeat(97))])).rejects.toThrow("the limit is 96");
+    const overCap = Array.from({ length: 251 }, () => point([]));
+    await expect(writer().write(overCap)).rejects.toThrow("251 data points in one invocation");
+    // The cap is per invocation: one writer, two writes adding up to 251.
+    const perInvocation = writer();
+    await perInvocation.write(overCap.slice(0, 200));
+    await expect(perInvocation.write(overCap.slice(0, 51))).rejects.toThrow("251 data points in one invocation");
   });
 });

@@ -29,10 +29,15 @@ export async function ingest(body: unknown, options: Parameters<typeof postEvent
   return (await response.json()) as IngestResult;
 }
 
-/** Records buffered for one lake table (what the lake sink will write), parsed. */
+/** The projects of the test keys (vitest.config.ts), whose journals the tests read. */
+const TEST_PROJECTS = ["local", "other", "ratelimited"];
+
+/** Records buffered for one lake table in any test project's journal (what the lake writer will write), parsed. */
 export async function bufferedRecords(table: TableName): Promise<Record<string, unknown>[]> {
-  const stub = env.LAKE_BUFFER.get(env.LAKE_BUFFER.idFromName(table));
-  return (await stub.read(100_000)) as Record<string, unknown>[];
+  const perProject = await Promise.all(
+    TEST_PROJECTS.map((project) => env.EVENT_JOURNAL.get(env.EVENT_JOURNAL.idFromName(project)).read(table, 100_000)),
+  );
+  return perProject.flat() as Record<string, unknown>[];
 }
 
 /** Buffered records with the given event ids, in any table. */

@@ -17,6 +17,18 @@ describe("duplicates are counted and written nowhere again", () => {
     expect(await bufferedById("usage_events", [event.event_id as string])).toHaveLength(1);
   });
 
+  it("accepts an event sent by concurrent requests exactly once", async () => {
+    const event = makeEvent("video_event");
+    const others = Array.from({ length: 5 }, () => makeEvent("video_event"));
+    const results = await Promise.all([
+      ...Array.from({ length: 5 }, () => ingest(event)),
+      ...others.map((other) => ingest({ events: [other, event] })),
+    ]);
+    expect(results.reduce((sum, r) => sum + r.accepted, 0)).toBe(6);
+    expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(9);
+    expect(await bufferedById("video_events", [event.event_id as string])).toHaveLength(1);
+  });
+
   it("keeps projects apart: the same event_id in another project is not a duplicate", async () => {
     const event = makeEvent("custom");
     expect((await ingest(event, { key: "local-dev-key" })).accepted).toBe(1);

@@ -1,88 +1,55 @@
 import { DurableObject } from "cloudflare:workers";
-import { ANALYTICS_ENGINE_LIMITS, type AnalyticsEngineDataPoint } from "@edge-analytics/event-schema";
+import { ANALYTICS_ENGINE_LIMITS } from "@edge-analytics/event-schema";
 
 const BLOB_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxBlobs }, (_, i) => `blob${i + 1}`);
 const DOUBLE_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxDoubles }, (_, i) => `double${i + 1}`);
-const encoder = new TextEncoder();
-
-/** Raised when a data point breaks a limit Analytics Engine enforces. */
-export class AnalyticsEngineLimitError extends Error {
-  override readonly name = "AnalyticsEngineLimitError";
-}
-
-/** Checks one data point against Analytics Engine's documented limits. */
-export function assertWithinAnalyticsEngineLimits(point: AnalyticsEngineDataPoint): void {
-  const { maxBlobs, maxBlobBytes, maxDoubles, maxIndexes, maxIndexBytes } = ANALYTICS_ENGINE_LIMITS;
-  if (point.indexes.length > maxIndexes) throw new AnalyticsEngineLimitError(`${point.indexes.length} indexes; the limit is ${maxIndexes}`);
-  const indexBytes = encoder.encode(point.indexes[0] ?? "").byteLength;
-  if (indexBytes > maxIndexBytes) throw new AnalyticsEngineLimitError(`index is ${indexBytes} bytes; the limit is ${maxIndexBytes}`);
-  if (point.blobs.length > maxBlobs) throw new AnalyticsEngineLimitError(`${point.blobs.length} blobs; the limit is ${maxBlobs}`);
-  const blobBytes = point.blobs.reduce((sum, blob) => sum + encoder.encode(blob).byteLength, 0);
-  if (blobBytes > maxBlobBytes) throw new AnalyticsEngineLimitError(`blobs total ${blobBytes} bytes; the limit is ${maxBlobBytes}`);
-  if (point.doubles.length > maxDoubles) throw new AnalyticsEngineLimitError(`${point.doubles.length} doubles; the limit is ${maxDoubles}`);
-}
 
 /**
  * Local stand-in for Workers Analytics Engine's storage (miniflare's writeDataPoint is a no-op):
  * every data point lands in SQLite in AE's table model (timestamp, index1, blob1..20,
- * double1..20, _sample_interval), with AE's limits enforced, so a violation shows up locally
- * first. The SQL API over it is a separate issue.
+ * double1..20, _sample_interval). AE's limits are enforced by the Worker-side writer
+ * (`local-analytics-engine.ts`), where the real binding enforces them.
  */
 export class AnalyticsEngineRecorder extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Each point is stored as its JSON text; blob1..20 and double1..20 are virtual columns over
+    // it, so a write costs one row of five values instead of 45 (queries read what they name).
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS data_points (
          dataset TEXT NOT NULL,
          timestamp_ms INTEGER NOT NULL,
          _sample_interval INTEGER NOT NULL DEFAULT 1,
          index1 TEXT NOT NULL,
-         ${BLOB_COLUMNS.map((c) => `${c} TEXT NOT NULL DEFAULT ''`).join(", ")},
-         ${DOUBLE_COLUMNS.map((c) => `${c} REAL NOT NULL DEFAULT 0`).join(", ")}
-       )`,
+         point TEXT NOT NULL,
+         ${BLOB_COLUMNS.map((c, i) => `${c} TEXT GENERATED ALWAYS AS (coalesce(point ->> '$.blobs[${i}]', '')) VIRTUAL`).join(",\n         ")},
+         ${DOUBLE_COLUMNS.map((c, i) => `${c} REAL GENERATED ALWAYS AS (coalesce(point ->> '$.doubles[${i}]', 0.0)) VIRTUAL`).join(",\n         ")}
+       );
+       CREATE INDEX IF NOT EXISTS data_points_by_time ON data_points (dataset, timestamp_ms);`,
     );
   }
 
   /**
-   * Stores the data points of one invocation; refuses the whole call if any breaks a limit. The
-   * refusal is returned, not thrown: an exception thrown inside a Durable Object is also logged
-   * as uncaught by the runtime, and the caller re-throws it where it belongs.
+   * Stores data points given as the JSON text of an array (one SQL statement for the whole call:
+   * the Worker-side writer has already enforced Analytics Engine's limits, as the real binding
+   * does inside the Worker).
    */
-  async writeDataPoints(dataset: string, points: AnalyticsEngineDataPoint[]): Promise<{ written: number } | { refused: string }> {
-    try {
-      if (points.length > ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation) {
-        throw new AnalyticsEngineLimitError(
-          `${points.length} data points in one invocation; the limit is ${ANALYTICS_ENGINE_LIMITS.maxDataPointsPerInvocation}`,
-        );
-      }
-      points.forEach(assertWithinAnalyticsEngineLimits);
-    } catch (error) {
-      if (error instanceof AnalyticsEngineLimitError) return { refused: error.message };
-      throw error;
-    }
-    const rows = points.map((point) => [
-      point.indexes[0] ?? "",
-      ...BLOB_COLUMNS.map((_, i) => point.blobs[i] ?? ""),
-      ...DOUBLE_COLUMNS.map((_, i) => point.doubles[i] ?? 0),
-    ]);
-    const now = Date.now();
+  async recordDataPoints(dataset: string, pointsJson: string): Promise<void> {
     this.ctx.storage.sql.exec(
-      `INSERT INTO data_points (dataset, timestamp_ms, index1, ${BLOB_COLUMNS.join(", ")}, ${DOUBLE_COLUMNS.join(", ")})
-       SELECT ?, ?, value ->> 0, ${BLOB_COLUMNS.map((_, i) => `value ->> ${i + 1}`).join(", ")},
-              ${DOUBLE_COLUMNS.map((_, i) => `value ->> ${i + 1 + BLOB_COLUMNS.length}`).join(", ")}
-       FROM json_each(?)`,
+      `INSERT INTO data_points (dataset, timestamp_ms, index1, point)
+       SELECT ?, ?, value ->> '$.indexes[0]', value FROM json_each(?)`,
       dataset,
-      now,
-      JSON.stringify(rows),
+      Date.now(),
+      pointsJson,
     );
-    return { written: points.length };
   }
 
-  /** The stored data points of a dataset, newest first (for tests until the SQL API lands). */
+  /** The stored data points of a dataset in AE's table model, newest first (for tests). */
   async readDataPoints(dataset: string, limit: number): Promise<Record<string, string | number>[]> {
     return this.ctx.storage.sql
       .exec<Record<string, string | number>>(
-        "SELECT * FROM data_points WHERE dataset = ? ORDER BY rowid DESC LIMIT ?",
+        `SELECT dataset, timestamp_ms, _sample_interval, index1, ${[...BLOB_COLUMNS, ...DOUBLE_COLUMNS].join(", ")}
+         FROM data_points WHERE dataset = ? ORDER BY rowid DESC LIMIT ?`,
         dataset,
         limit,
       )

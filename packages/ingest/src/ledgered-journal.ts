@@ -1,0 +1,42 @@
+import type { EventRecord } from "@edge-analytics/event-schema";
+import { IngestError } from "./errors.ts";
+import type { EventIdLedger, EventJournal, JournalResult, LakeSink } from "./ports.ts";
+
+/**
+ * The production journal: an idempotency ledger in front of a sink that cannot deduplicate
+ * (Cloudflare Pipelines). Ids are claimed, the new records sent, then the claims committed.
+ * If the send fails, the claims are released and a retryable 503 is thrown, so nothing is lost;
+ * a claim that is never committed (the Worker died) expires after its lease, so a retry is
+ * accepted; a committed id is a duplicate, so nothing is written twice.
+ */
+export class LedgeredJournal implements EventJournal {
+  constructor(
+    private readonly ledger: EventIdLedger,
+    private readonly sink: LakeSink,
+    private readonly report: (stage: string, error: unknown) => void = () => {},
+  ) {}
+
+  async append(projectId: string, records: EventRecord[]): Promise<JournalResult> {
+    const claim = await this.ledger.claim(
+      projectId,
+      records.map((record) => record.event_id),
+    );
+    const claimed = new Set(claim.claimed);
+    const fresh = records.filter((record) => claimed.has(record.event_id));
+    if (fresh.length > 0) {
+      try {
+        await this.sink.send(fresh);
+      } catch (error) {
+        await this.ledger.release(projectId, claim.claimed).catch((releaseError: unknown) => this.report("ledger-release", releaseError));
+        this.report("lake", error);
+        throw new IngestError(503, "the event store is unavailable; no event of this request was accepted, retry", {
+          retryAfterSeconds: 5,
+        });
+      }
+      // The records are durable now: a failed commit cannot un-accept them (the claim expires,
+      // and a retry after that would be deduplicated downstream by event_id), so it is reported.
+      await this.ledger.commit(projectId, claim.claimed).catch((error: unknown) => this.report("ledger-commit", error));
+    }
+    return { accepted: claim.claimed, duplicates: claim.duplicates, inFlight: claim.inFlight };
+  }
+}
