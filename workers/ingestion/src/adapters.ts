@@ -1,6 +1,6 @@
 // The implementations behind packages/ingest's interfaces, one per platform binding. Which one
 // runs is decided once, in `dependencies.ts`, from the LAKE_SINK / HOT_STORE vars.
-import { ANALYTICS_ENGINE_DATASET, type AnalyticsEngineDataPoint, type EventRecord, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
+import { type AnalyticsEngineDataPoint, type EventRecord, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import {
   chunkPointsForQueue,
   type ClaimResult,
