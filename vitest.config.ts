@@ -1,11 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-/** Keys the Worker tests use: the CONTRACT keys plus one reserved for the rate-limit test. */
+/** Keys the Worker tests use: the CONTRACT keys plus ones reserved for the rate-limit and SQL tests. */
 const TEST_API_KEYS = JSON.stringify({
   "local-dev-key": "local",
   "other-dev-key": "other",
   "rate-limit-test-key": "ratelimited",
+  "sql-test-key": "sqltest",
 });
 
 // The producer Worker that calls ingestion through a service binding, as a user's Worker would.

@@ -1,3 +1,4 @@
+import { ANALYTICS_ENGINE_DATASET } from "@edge-analytics/event-schema";
 import { IngestError, ingestEvents, presentedKey, readEventsFromRequest, type RequestContext, type ResolvedKey } from "@edge-analytics/ingest";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
@@ -5,6 +6,11 @@ import { DurableObjectDeadLetters } from "./adapters.ts";
 import { apiKeyRegistry, type IngestionEnv, ingestDependencies } from "./dependencies.ts";
 
 type AppEnv = { Bindings: IngestionEnv; Variables: { key: ResolvedKey } };
+
+/** The account id of the local Analytics Engine SQL API (CONTRACT.md). */
+const LOCAL_ACCOUNT = "local";
+/** Bodies larger than this are refused before reading; the SQL API's own limit is 10 KiB of query text. */
+const MAX_SQL_BODY_BYTES = 64 * 1024;
 
 /** Rate-limit window of the RATE_LIMITER binding (wrangler.jsonc), for Retry-After. */
 const RATE_LIMIT_PERIOD_SECONDS = 60;
@@ -94,6 +100,21 @@ export function createHttpApp(): Hono<AppEnv> {
       })),
     );
     return c.json({ projects: journals });
+  });
+
+  // The Analytics Engine SQL API stand-in (local development only): Cloudflare's path and wire
+  // format, so the one client differs only in base URL, account and token (CONTRACT.md).
+  app.post("/client/v4/accounts/:account/analytics_engine/sql", async function analyticsEngineSql(c) {
+    if (c.env.HOT_STORE !== "local-recorder") throw new IngestError(404, "the Analytics Engine SQL stand-in exists only in local development");
+    if (c.req.param("account") !== LOCAL_ACCOUNT) throw new IngestError(404, `unknown account "${c.req.param("account")}"; locally it is "${LOCAL_ACCOUNT}"`);
+    const key = await authenticate(c.env, c.req.raw.headers);
+    if (key.role.kind !== "admin") throw new IngestError(403, "the SQL API needs the admin key (Authorization: Bearer <key>)");
+    const declared = Number(c.req.header("content-length") ?? "0");
+    if (declared > MAX_SQL_BODY_BYTES) throw new IngestError(413, `the query is ${declared} bytes; the limit is ${MAX_SQL_BODY_BYTES}`);
+    const sqlText = await c.req.text();
+    if (sqlText.length > MAX_SQL_BODY_BYTES) throw new IngestError(413, `the query exceeds ${MAX_SQL_BODY_BYTES} bytes`);
+    const answer = await c.env.AE_RECORDER.get(c.env.AE_RECORDER.idFromName(ANALYTICS_ENGINE_DATASET)).query(sqlText);
+    return new Response(answer.body, { status: answer.status, headers: { "content-type": answer.contentType } });
   });
 
   app.notFound((c) => c.json({ error: { status: 404, message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

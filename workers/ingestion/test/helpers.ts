@@ -30,7 +30,7 @@ export async function ingest(body: unknown, options: Parameters<typeof postEvent
 }
 
 /** The projects of the test keys (vitest.config.ts), whose journals the tests read. */
-const TEST_PROJECTS = ["local", "other", "ratelimited"];
+const TEST_PROJECTS = ["local", "other", "ratelimited", "sqltest"];
 
 /** Records buffered for one lake table in any test project's journal (what the lake writer will write), parsed. */
 export async function bufferedRecords(table: TableName): Promise<Record<string, unknown>[]> {

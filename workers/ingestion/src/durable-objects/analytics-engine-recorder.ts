@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { AeSqlError, runAeSql, type SqlParam } from "@edge-analytics/ae-sql";
 import { ANALYTICS_ENGINE_LIMITS } from "@edge-analytics/event-schema";
 
 const BLOB_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxBlobs }, (_, i) => `blob${i + 1}`);
@@ -42,6 +43,23 @@ export class AnalyticsEngineRecorder extends DurableObject<Env> {
       Date.now(),
       pointsJson,
     );
+  }
+
+  /**
+   * Answers one query of the Analytics Engine SQL API (its ClickHouse-like dialect, compiled by
+   * `@edge-analytics/ae-sql` to one SQLite statement with bound parameters over `data_points`),
+   * in the API's wire format. Refusals come back as a status and message, never as a wrong answer.
+   */
+  async query(sqlText: string): Promise<{ status: number; contentType: string; body: string }> {
+    try {
+      const result = runAeSql(sqlText, {
+        exec: (sql: string, params: readonly SqlParam[]) => this.ctx.storage.sql.exec(sql, ...params).toArray(),
+      });
+      return { status: 200, contentType: result.contentType, body: result.body };
+    } catch (error) {
+      if (error instanceof AeSqlError) return { status: error.status, contentType: "text/plain; charset=utf-8", body: error.message };
+      throw error;
+    }
   }
 
   /** The stored data points of a dataset in AE's table model, newest first (for tests). */

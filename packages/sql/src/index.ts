@@ -1,0 +1,3 @@
+export * from "./analytics-engine-client.ts";
+export * from "./analytics-engine-literals.ts";
+export * from "./hot-queries.ts";
