@@ -1,4 +1,3 @@
-export * from "./api-keys.ts";
 export * from "./capped-hot-writer.ts";
 export * from "./enrich-event.ts";
 export * from "./errors.ts";

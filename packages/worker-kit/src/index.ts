@@ -1,3 +1,5 @@
+export * from "./api-keys.ts";
+
 /** The platform's one JSON error body: every Worker answers failures in this shape. */
 export interface ErrorBody {
   error: { status: number; message: string };

@@ -1,8 +1,8 @@
 // The composition root: the one place that turns bindings and vars into the implementations
 // packages/ingest works with. Handlers never branch on the environment themselves.
 import { ANALYTICS_ENGINE_LIMITS, type TableName } from "@edge-analytics/event-schema";
+import { type ApiKeyRegistry, apiKeyRegistryFromEnv } from "@edge-analytics/worker-kit";
 import {
-  ApiKeyRegistry,
   CappedHotWriter,
   type EventJournal,
   type HotEventWriter,
@@ -78,11 +78,7 @@ export function ingestDependencies(env: IngestionEnv, log: (stage: string, error
   };
 }
 
-let registry: { source: string; value: Promise<ApiKeyRegistry> } | undefined;
-
-/** The key registry, built once per isolate (hashing every key per request would be waste). */
+/** The key registry, built once per isolate. */
 export function apiKeyRegistry(env: IngestionEnv): Promise<ApiKeyRegistry> {
-  const source = `${env.API_KEYS ?? ""}\u0000${env.ADMIN_API_KEY ?? ""}`;
-  if (registry?.source !== source) registry = { source, value: ApiKeyRegistry.fromSecrets(env.API_KEYS, env.ADMIN_API_KEY) };
-  return registry.value;
+  return apiKeyRegistryFromEnv(env);
 }

@@ -1,5 +1,6 @@
 import { ANALYTICS_ENGINE_DATASET } from "@edge-analytics/event-schema";
-import { IngestError, ingestEvents, presentedKey, readEventsFromRequest, type RequestContext, type ResolvedKey } from "@edge-analytics/ingest";
+import { IngestError, ingestEvents, readEventsFromRequest, type RequestContext } from "@edge-analytics/ingest";
+import { presentedKey, type ResolvedKey } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { DurableObjectDeadLetters } from "./adapters.ts";

@@ -97,3 +97,15 @@ export function presentedKey(headers: Headers): string | undefined {
   const match = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
   return match?.[1];
 }
+
+let cachedRegistry: { source: string; value: Promise<ApiKeyRegistry> } | undefined;
+
+/**
+ * The key registry of a Worker's secrets (`API_KEYS`, `ADMIN_API_KEY`), built once per isolate:
+ * hashing every key on every request would be waste.
+ */
+export function apiKeyRegistryFromEnv(env: { API_KEYS?: string; ADMIN_API_KEY?: string }): Promise<ApiKeyRegistry> {
+  const source = `${env.API_KEYS ?? ""}\u0000${env.ADMIN_API_KEY ?? ""}`;
+  if (cachedRegistry?.source !== source) cachedRegistry = { source, value: ApiKeyRegistry.fromSecrets(env.API_KEYS, env.ADMIN_API_KEY) };
+  return cachedRegistry.value;
+}

@@ -1,0 +1,77 @@
+import { EVENT_TYPES, type EventType } from "@edge-analytics/event-schema";
+import {
+  type AnalyticsEngineSqlClient,
+  apiDurationQuantiles,
+  apiErrorRates,
+  eventsPerMinute,
+  topPages,
+  usageByOrganizationAndSku,
+} from "@edge-analytics/sql";
+import { createSchema } from "graphql-yoga";
+
+/** What every resolver gets: the caller's project (from its key) and the hot-data client. */
+export interface GraphQLContext {
+  projectId: string;
+  hotData: AnalyticsEngineSqlClient;
+}
+
+// The event type enum is generated from the schemas, never restated.
+const typeDefs = /* GraphQL */ `
+  enum EventType { ${EVENT_TYPES.join(" ")} }
+
+  type Query {
+    "Real-time figures from Analytics Engine over the last minutes (sampled; counts are weighted)."
+    realtime(minutes: Int = 60): Realtime!
+  }
+
+  type Realtime {
+    eventsPerMinute(eventType: EventType): [MinuteCount!]!
+    topPages(limit: Int = 10): [PageCount!]!
+    apiLatency: ApiLatency!
+    apiErrors(limit: Int = 20): [PathErrors!]!
+    usage: [UsageTotal!]!
+  }
+
+  type MinuteCount { minute: String! events: Float! }
+  type PageCount { page_url: String! views: Float! sessions: Float! }
+  type ApiLatency { p50_ms: Float p95_ms: Float p99_ms: Float requests: Float! }
+  type PathErrors { path: String! requests: Float! errors: Float! error_rate: Float! }
+  type UsageTotal { organization_id: String! sku: String! unit: String! quantity: Float! events: Float! }
+`;
+
+interface Window {
+  minutes: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** Analytics Engine returns UInt64 as JSON strings; GraphQL Floats want numbers. */
+function numeric(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]));
+}
+
+async function rows(context: GraphQLContext, query: { name: string; sql: string }): Promise<Row[]> {
+  return (await context.hotData.query<Row>(query)).data.map(numeric);
+}
+
+/** The GraphQL schema served at /graphql. */
+export const schema = createSchema<GraphQLContext>({
+  typeDefs,
+  resolvers: {
+    Query: {
+      realtime: (_: unknown, args: { minutes: number }): Window => ({ minutes: args.minutes }),
+    },
+    Realtime: {
+      eventsPerMinute: (window: Window, args: { eventType?: EventType | null }, context: GraphQLContext) =>
+        rows(context, eventsPerMinute({ projectId: context.projectId, minutes: window.minutes, ...(args.eventType ? { eventType: args.eventType } : {}) })),
+      topPages: (window: Window, args: { limit: number }, context: GraphQLContext) =>
+        rows(context, topPages({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
+      apiLatency: async (window: Window, _: unknown, context: GraphQLContext) =>
+        (await rows(context, apiDurationQuantiles({ projectId: context.projectId, minutes: window.minutes })))[0] ?? { requests: 0 },
+      apiErrors: (window: Window, args: { limit: number }, context: GraphQLContext) =>
+        rows(context, apiErrorRates({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
+      usage: (window: Window, _: unknown, context: GraphQLContext) =>
+        rows(context, usageByOrganizationAndSku({ projectId: context.projectId, minutes: window.minutes })),
+    },
+  },
+});
