@@ -1,31 +1,43 @@
 // Diagnostics (on demand: `npm run bench -- ingestion-profile`): where the ingestion Worker's time
-// goes, measured in one run next to the same baseline as ingestion-throughput.
-//   1. Request shapes on the REAL ingestion Worker: mixed vs single-type batches, small batches,
-//      the 401 fast path (wrong key: no body read, no storage), and one request at a time.
-//   2. A CPU profile of the ingestion isolate (the Worker and its Durable Objects share it
-//      locally) under the mixed load, by module, by function and by stage.
-//   3. What-if probes: the same HTTP app and Durable Objects (bench/probe-worker) with ONE stage
-//      swapped for a stand-in per variant, so each stage's cost shows as throughput gained.
-import { API_KEY, checkBaselineAnswer, checkIngestionAnswer, raiseRateLimits, startBaselineWorker, startIngestionWorker } from "./ingestion-throughput.mjs";
+// goes, measured in one run next to the same references as ingestion-throughput.
+//   1. Request shapes on the REAL ingestion Worker: mixed vs single-type batches, small batches
+//      (fixed vs per-event cost), one request at a time, and the 401 fast path (wrong key: no body
+//      read, no storage); the parse-only and the durable baseline for reference.
+//   2. CPU profiles, through the DevTools inspector, of the ingestion isolate (locally the Worker
+//      and its Durable Objects share it) under the mixed load, by stage, module and function; of
+//      the probe with no Durable Object (the Worker's own code); and of the durable baseline.
+//   3. What-if probes: the same HTTP app and Durable Objects (bench/probe-worker, imported from
+//      workers/ingestion/src) with ONE thing changed per variant through the env the composition
+//      root reads, so each stage's cost shows as throughput gained.
+import {
+  API_KEY,
+  checkBaselineAnswer,
+  checkIngestionAnswer,
+  noisyNeighbours,
+  raiseRateLimits,
+  startBaselineWorker,
+  startDurableBaselineWorker,
+  startIngestionWorker,
+} from "./ingestion-throughput.mjs";
 import { startCpuProfile } from "./lib/cpu-profile.mjs";
 import { batchBodies, MIXED_BATCH, REQUEST_HEADERS } from "./lib/events.mjs";
 import { runClosedLoop } from "./lib/load.mjs";
 import { fixed, int, summarize, table } from "./lib/stats.mjs";
 import { startWranglerDev, writeTemporaryConfig } from "./lib/wrangler-dev.mjs";
 
-/** The probe Worker's variants (bench/probe-worker/index.js), with what each one changes. */
+/**
+ * The probe Worker's variants (bench/probe-worker/index.js), with what each one changes. A variant
+ * of the request rather than of the Worker names the probe variant it runs on (`on`) and its bodies.
+ * @type {[string, string, { on?: string, eventIds?: "time-ordered" }?][]}
+ */
 export const PROBE_VARIANTS = [
   ["real", "nothing: same code and config as the ingestion Worker (measured between the others)"],
-  ["hot-store:analytics-engine-binding", "HOT_STORE=analytics-engine: production's AE binding (a no-op locally) instead of the recorder DO"],
-  ["lake:dropped", "no LakeBuffer DO: records go to Pipelines stand-ins that drop them"],
-  ["lake:one-object", "all six tables into ONE LakeBuffer object (still one append call per table)"],
-  ["ledger:none", "no EventIdLedger DO: every id is new, no claim/commit"],
-  ["hot-store:json-rows", "candidate recorder DO: same limits checked, each point stored as one JSON text"],
-  ["lake:one-call", "candidate lake DO: all tables in ONE call to ONE object, event_id passed beside the record"],
-  ["candidates:json-rows+one-call", "both candidates together"],
-  ["fused:ledger+lake", "cost estimate: ledger + lake in ONE call and ONE transaction (no claim/commit RPCs)"],
-  ["fused+json-rows", "the fused estimate plus the JSON-rows recorder"],
+  ["hot-store:analytics-engine", "HOT_STORE=analytics-engine: production's AE binding (a no-op locally) instead of the local writer + recorder DO"],
+  ["journal:none", "no EventJournal DO: the Pipelines path with a ledger that accepts every id and streams that drop"],
+  ["production-path", "production's code path: real EventIdLedger DO (claim + commit), dropping Pipelines streams, AE binding"],
   ["storage:none", "no Durable Object at all: the Worker's own code only"],
+  // Last, when the probe's journal is largest: random ids spread the dedup index's writes over it.
+  ["ids:time-ordered", "the request: UUIDv7 event_ids (time-ordered, as ingestion assigns them) instead of random UUIDv4", { on: "real", eventIds: "time-ordered" }],
 ];
 
 /**
@@ -33,20 +45,28 @@ export const PROBE_VARIANTS = [
  * (an empty function name: the whole module).
  * Durable Object methods run in their own tasks, so their time is not inside the Worker's stages.
  */
-const STAGES = [
+const INGESTION_STAGES = [
   ["Worker: POST /events handler (incl. ingestEvents)", "postEvents", "http-app.ts"],
   ["Worker: read + JSON.parse body", "readEventsFromRequest", "read-body.ts"],
   ["Worker: validate (zod)", "validateEvent", "validate-event.ts"],
   ["Worker: enrich", "enrichEvent", "enrich-event.ts"],
   ["Worker: User-Agent parse", "clientFactsFromUserAgent", "enrich-event.ts"],
   ["Worker: map to AE data points", "toAnalyticsEngineDataPoint", "analytics-engine.ts"],
-  ["Worker: adapters.ts (record stringify, RPC sends)", "", "workers/ingestion/src/adapters.ts"],
+  ["Worker: journal adapter (entries, JSON.stringify, RPC send)", "append", "workers/ingestion/src/adapters.ts"],
+  ["Worker: local AE writer (limits, JSON.stringify, RPC send)", "write", "local-analytics-engine.ts"],
+  ["Worker: … of which AE limit checks", "assertWithinAnalyticsEngineLimits", "local-analytics-engine.ts"],
   ["Worker: auth (sha256)", "authenticate", "http-app.ts"],
   ["Rate limiter binding", "limit", "ratelimit.worker.ts"],
-  ["DO EventIdLedger.claim", "claim", "event-id-ledger.ts"],
-  ["DO EventIdLedger.commit", "commit", "event-id-ledger.ts"],
-  ["DO LakeBuffer.append", "append", "lake-buffer.ts"],
-  ["DO AnalyticsEngineRecorder.writeDataPoints", "writeDataPoints", "analytics-engine-recorder.ts"],
+  ["DO EventJournal.append (dedup + append, one transaction)", "append", "event-journal.ts"],
+  ["DO AnalyticsEngineRecorder.recordDataPoints", "recordDataPoints", "analytics-engine-recorder.ts"],
+  ["Garbage collector", "(garbage collector)", "(garbage collector)"],
+  ["(program): runtime outside JS", "(program)", "(program)"],
+];
+
+/** The same for the durable baseline (bench/durable-baseline-worker/src/index.js). */
+const DURABLE_BASELINE_STAGES = [
+  ["Worker: fetch (read, JSON.parse, JSON.stringify, RPC send)", "fetch", "src/index.js"],
+  ["DO EventLog.append (one INSERT … json_each, one transaction)", "append", "src/index.js"],
   ["Garbage collector", "(garbage collector)", "(garbage collector)"],
   ["(program): runtime outside JS", "(program)", "(program)"],
 ];
@@ -59,9 +79,6 @@ async function startProbeWorker(ctx, { inspector = false } = {}) {
       raw.name = "bench-ingestion-probe";
       raw.main = "bench/probe-worker/index.js";
       raiseRateLimits(raw);
-      // The candidate Durable Objects of bench/probe-worker/index.js.
-      raw.durable_objects.bindings.push({ name: "PROBE_RECORDER", class_name: "ProbeJsonRecorder" }, { name: "PROBE_LAKE", class_name: "ProbeLakeAll" });
-      raw.migrations.push({ tag: "bench-probe-v1", new_sqlite_classes: ["ProbeJsonRecorder", "ProbeLakeAll"] });
     },
     "probe",
   );
@@ -76,10 +93,10 @@ async function startProbeWorker(ctx, { inspector = false } = {}) {
 }
 
 /**
- * Runs the mixed load for `seconds` while sampling the Worker's isolate; returns report lines
- * (per-request CPU by stage, module and function).
+ * Runs a load for `seconds` while sampling a Worker's isolate; returns report lines (per-request
+ * CPU by stage, module and function) and the isolate CPU per request.
  */
-async function profileUnderLoad(ctx, { worker, headers, label, body, seconds, concurrency, client }) {
+async function profileUnderLoad(ctx, { worker, headers, label, body, check, stages, seconds, concurrency, client }) {
   ctx.log(`CPU profile, ${label}: ${seconds} s`);
   const profiler = await startCpuProfile(/** @type {string} */ (worker.inspectorOrigin));
   const profiled = await runClosedLoop({
@@ -87,22 +104,26 @@ async function profileUnderLoad(ctx, { worker, headers, label, body, seconds, co
     url: `${worker.origin}/events`,
     headers: { ...REQUEST_HEADERS, ...headers },
     body,
-    check: checkIngestionAnswer,
+    check,
     concurrency,
     transport: client,
     durationMs: seconds * 1000,
+    serverCpuSeconds: worker.cpuSeconds,
   });
   const profile = await profiler.stop();
   const perRequest = (ms) => ms / Math.max(profiled.okRequests, 1);
+  const s = summarize(profiled);
   const find = (list, fn, moduleSuffix) => list.find((e) => e.key.startsWith(`${fn}  [`) && e.key.endsWith(`${moduleSuffix}]`));
-  return [
-    `CPU profile of ${label}: ${int(profiled.okRequests)} requests (${int(summarize(profiled).itemsPerSecond)} events/s while sampling, ${profiled.errors} errors); ` +
+  const isolateMsPerRequest = perRequest(profile.busyMs);
+  const lines = [
+    `CPU profile of ${label}: ${int(profiled.okRequests)} requests (${int(s.itemsPerSecond)} events/s while sampling, ${profiled.errors} errors); ` +
       `isolate busy ${fixed(profile.busyMs / 1000)} s of ${fixed(profile.wallMs / 1000)} s (${fixed((profile.busyMs / profile.wallMs) * 100, 0)}%), ` +
-      `${fixed(perRequest(profile.busyMs), 2)} ms of isolate CPU per request`,
+      `${fixed(isolateMsPerRequest, 2)} ms of isolate CPU per request ` +
+      `(worker process tree while sampling: ${fixed(s.serverCpuMsPerRequest, 2)} ms/request, ${fixed(s.serverCores, 2)} cores)`,
     "",
     table(
       ["stage (inclusive; DO methods run in their own tasks)", "ms/request", "share"],
-      STAGES.map(([stage, fn, suffix]) => {
+      stages.map(([stage, fn, suffix]) => {
         // An empty function name means: the whole module, inclusive.
         const entry = fn ? find(profile.inclusiveByFunction, fn, suffix) : profile.inclusiveByModule.find((e) => e.key === suffix);
         return [stage, entry ? fixed(perRequest(entry.ms), 2) : "-", entry ? `${fixed(entry.share * 100)}%` : "-"];
@@ -116,27 +137,31 @@ async function profileUnderLoad(ctx, { worker, headers, label, body, seconds, co
       profile.selfByFunction.slice(0, 20).map((e) => [e.key, fixed(perRequest(e.ms), 2), `${fixed(e.share * 100)}%`]),
     ),
   ];
+  return { lines, isolateMsPerRequest, errors: profiled.errorSamples.map((e) => `${label} (profiled): ${e}`) };
 }
 
 /** @type {import("./run.mjs").Bench} */
 export default {
   name: "ingestion-profile",
-  title: "Where ingestion's time goes: request shapes, CPU profile, what-if probes",
+  title: "Where ingestion's time goes: request shapes, CPU profiles, what-if probes",
   defaultEnabled: false,
   async run(ctx) {
     const { seconds, warmupSeconds, concurrency, client } = ctx.settings;
     const mixed = batchBodies({ composition: MIXED_BATCH });
     const shapes = {
-      mixed,
       custom: batchBodies({ composition: { custom: 100 } }),
       pageView: batchBodies({ composition: { page_view: 100 } }),
       mixed10: batchBodies({ composition: { page_view: 3, user_action: 2, api_request: 2, video_event: 1, custom: 1, usage: 1 } }),
     };
-    ctx.log("starting the baseline, the ingestion Worker (with the DevTools inspector) and the probe Worker");
-    const baseline = await startBaselineWorker(ctx);
-    const ingestion = await startIngestionWorker(ctx, { inspector: true });
-    const probe = await startProbeWorker(ctx, { inspector: true });
-    const workers = [baseline, ingestion, probe];
+    ctx.log("starting the baseline, the durable baseline, the ingestion Worker and the probe Worker (the last three with the DevTools inspector)");
+    // One after the other (two wrangler dev starting at once race for an internal port).
+    /** @type {any[]} */
+    const workers = [];
+    const start = async (starter) => {
+      const worker = await starter();
+      workers.push(worker);
+      return worker;
+    };
 
     /** @type {string[][]} */
     const rows = [];
@@ -145,7 +170,16 @@ export default {
     let realEventsPerSecond = Number.NaN;
     /** @type {string[][]} */
     const probeRows = [];
+    /** @type {string[]} */
     const problems = [];
+    /** @type {string[]} */
+    const costLines = [];
+    /** @type {string[]} */
+    const probeNotes = [];
+    /** @type {string[]} */
+    const profileLines = [];
+    /** @type {import("./lib/load.mjs").LoadResult[]} */
+    const results = [];
 
     /**
      * @param {{ label: string, worker: any, headers?: Record<string, string>, bodies?: ReturnType<typeof batchBodies>,
@@ -168,6 +202,7 @@ export default {
       const result = await runClosedLoop({ ...options, label: m.label, durationMs: seconds * 1000, progress: ctx.log });
       const s = summarize(result);
       problems.push(...result.errorSamples.map((e) => `${m.label}: ${e}`));
+      results.push(result);
       return { result, s };
     };
     const addRow = (label, s, { eventsRatio = true } = {}) => {
@@ -180,18 +215,24 @@ export default {
         fixed(s.p99Ms),
         fixed(s.serverCpuMsPerRequest, 2),
         `${fixed(vsBaseline, 3)}${eventsRatio ? "" : " (req/s)"}`,
+        fixed(s.otherCores, 2),
         `${s.errors}/${int(s.requests)}`,
       ]);
     };
 
-    /** @type {string[]} */
-    const profileLines = [];
     try {
+      const baseline = await start(() => startBaselineWorker(ctx));
+      const durable = await start(() => startDurableBaselineWorker(ctx, { inspector: true }));
+      const ingestion = await start(() => startIngestionWorker(ctx, { inspector: true }));
+      const probe = await start(() => startProbeWorker(ctx, { inspector: true }));
+      const key = { "x-api-key": API_KEY };
+
       ctx.log(`warm-up: ${warmupSeconds} s per Worker`);
       for (const [worker, headers, check] of [
         [baseline, {}, checkBaselineAnswer],
-        [ingestion, { "x-api-key": API_KEY }, checkIngestionAnswer],
-        [probe, { "x-api-key": API_KEY }, checkIngestionAnswer],
+        [durable, {}, checkBaselineAnswer],
+        [ingestion, key, checkIngestionAnswer],
+        [probe, key, checkIngestionAnswer],
       ]) {
         await runClosedLoop({ label: "warm-up", url: `${worker.origin}/events`, headers: { ...REQUEST_HEADERS, ...headers }, body: mixed.next, check, concurrency, transport: client, durationMs: warmupSeconds * 1000 });
       }
@@ -200,15 +241,17 @@ export default {
       const base = await measure({ label: "baseline: mixed 100", worker: baseline, check: checkBaselineAnswer });
       baselineEventsPerSecond = base.s.itemsPerSecond;
       baselineRequestsPerSecond = base.s.requestsPerSecond;
-      addRow("baseline: mixed 100", base.s);
-      const key = { "x-api-key": API_KEY };
+      addRow("baseline (parse only): mixed 100", base.s);
+      addRow("durable baseline (parse + 1 DO append): mixed 100", (await measure({ label: "durable baseline: mixed 100", worker: durable, check: checkBaselineAnswer })).s);
       const real = await measure({ label: "ingestion: mixed 100", worker: ingestion, headers: key });
       realEventsPerSecond = real.s.itemsPerSecond;
-      addRow("ingestion: mixed 100 (6 tables)", real.s);
-      addRow("ingestion: 100 custom (1 table)", (await measure({ label: "ingestion: 100 custom", worker: ingestion, headers: key, bodies: shapes.custom })).s);
-      addRow("ingestion: 100 page_view (1 table)", (await measure({ label: "ingestion: 100 page_view", worker: ingestion, headers: key, bodies: shapes.pageView })).s);
-      addRow("ingestion: mixed 10", (await measure({ label: "ingestion: mixed 10", worker: ingestion, headers: key, bodies: shapes.mixed10 })).s);
-      addRow("ingestion: mixed 100, concurrency 1", (await measure({ label: "ingestion: mixed 100, concurrency 1", worker: ingestion, headers: key, concurrency: 1 })).s);
+      addRow("ingestion: mixed 100 (6 types)", real.s);
+      addRow("ingestion: 100 custom", (await measure({ label: "ingestion: 100 custom", worker: ingestion, headers: key, bodies: shapes.custom })).s);
+      addRow("ingestion: 100 page_view", (await measure({ label: "ingestion: 100 page_view", worker: ingestion, headers: key, bodies: shapes.pageView })).s);
+      const small = await measure({ label: "ingestion: mixed 10", worker: ingestion, headers: key, bodies: shapes.mixed10 });
+      addRow("ingestion: mixed 10", small.s);
+      const single = await measure({ label: "ingestion: mixed 100, concurrency 1", worker: ingestion, headers: key, concurrency: 1 });
+      addRow("ingestion: mixed 100, concurrency 1", single.s);
       const unauthorized = await measure({
         label: "ingestion: wrong key -> 401",
         worker: ingestion,
@@ -218,19 +261,43 @@ export default {
       });
       addRow("ingestion: wrong key -> 401 (mixed 100 body)", unauthorized.s, { eventsRatio: false });
 
-      // 2. CPU profiles: the ingestion isolate under the mixed load, and the probe with no
-      // Durable Object (what the Worker's own code costs).
-      profileLines.push(...(await profileUnderLoad(ctx, { worker: ingestion, headers: key, label: "ingestion: mixed 100", body: mixed.next, seconds, concurrency, client })));
-      profileLines.push("", ...(await profileUnderLoad(ctx, { worker: probe, headers: { ...key, "x-bench-variant": "storage:none" }, label: "probe storage:none (no Durable Object): mixed 100", body: mixed.next, seconds, concurrency, client })));
+      // Fixed vs per-event cost, from worker CPU per request at 10 and at 100 events.
+      const perEvent = (real.s.serverCpuMsPerRequest - small.s.serverCpuMsPerRequest) / 90;
+      const fixedCost = small.s.serverCpuMsPerRequest - 10 * perEvent;
+      costLines.push(
+        `fixed vs per-event cost (worker CPU, mixed 10 vs mixed 100): ~${fixed(fixedCost, 2)} ms per request + ~${fixed(perEvent * 1000, 0)} µs per event ` +
+          `(a 100-event request: ${fixed((fixedCost / real.s.serverCpuMsPerRequest) * 100, 0)}% fixed); ` +
+          `401 path ${fixed(unauthorized.s.serverCpuMsPerRequest, 2)} ms, parse-only baseline ${fixed(base.s.serverCpuMsPerRequest, 2)} ms per request`,
+        `one request at a time: p50 ${fixed(single.s.p50Ms)} ms for ${fixed(single.s.serverCpuMsPerRequest, 2)} ms of worker CPU; ` +
+          `concurrency 1 reaches ${fixed((single.s.itemsPerSecond / real.s.itemsPerSecond) * 100, 0)}% of concurrency ${concurrency}'s events/s`,
+      );
+
+      // 2. CPU profiles.
+      const profiles = [
+        { worker: ingestion, headers: key, label: "ingestion: mixed 100", check: checkIngestionAnswer, stages: INGESTION_STAGES },
+        { worker: probe, headers: { ...key, "x-bench-variant": "storage:none" }, label: "probe storage:none (no Durable Object): mixed 100", check: checkIngestionAnswer, stages: INGESTION_STAGES },
+        { worker: durable, headers: {}, label: "durable baseline: mixed 100", check: checkBaselineAnswer, stages: DURABLE_BASELINE_STAGES },
+      ];
+      for (const p of profiles) {
+        const result = await profileUnderLoad(ctx, { ...p, body: mixed.next, seconds, concurrency, client });
+        problems.push(...result.errors);
+        profileLines.push(...(profileLines.length > 0 ? [""] : []), ...result.lines);
+      }
 
       // 3. What-if probes, each between two runs of the unchanged probe ("real"): a variant is
       // compared with the mean of its two neighbours, so drift (state growing, neighbours on the
       // machine) does not masquerade as a gain or a loss.
-      const probeRun = (variant) => measure({ label: `probe ${variant}`, worker: probe, headers: { ...key, "x-bench-variant": variant } });
+      const probeRun = (variant, options = {}) =>
+        measure({
+          label: `probe ${variant}`,
+          worker: probe,
+          headers: { ...key, "x-bench-variant": options.on ?? variant },
+          ...(options.eventIds ? { bodies: batchBodies({ composition: MIXED_BATCH, eventIds: options.eventIds }) } : {}),
+        });
       let before = await probeRun("real");
       const reals = [before.s];
-      for (const [variant] of PROBE_VARIANTS.filter(([name]) => name !== "real")) {
-        const r = await probeRun(variant);
+      for (const [variant, , options] of PROBE_VARIANTS.filter(([name]) => name !== "real")) {
+        const r = await probeRun(variant, options);
         const after = await probeRun("real");
         reals.push(after.s);
         const refEvents = (before.s.itemsPerSecond + after.s.itemsPerSecond) / 2;
@@ -245,11 +312,16 @@ export default {
           `${fixed(r.s.itemsPerSecond / refEvents, 2)}x`,
           fixed(r.s.serverCpuMsPerRequest - refCpu, 2),
           fixed(r.s.itemsPerSecond / baselineEventsPerSecond, 3),
+          fixed(r.s.otherCores, 2),
           `${r.s.errors}/${int(r.s.requests)}`,
         ]);
         before = after;
       }
-      const mean = (key) => reals.reduce((sum, x) => sum + x[key], 0) / reals.length;
+      const mean = (k) => reals.reduce((sum, x) => sum + x[k], 0) / reals.length;
+      probeNotes.push(
+        `unchanged probe runs in order (its journal grows by every run that writes to it): ` +
+          `${reals.map((x) => int(x.itemsPerSecond)).join(" → ")} events/s, ${reals.map((x) => fixed(x.serverCpuMsPerRequest, 1)).join(" → ")} worker CPU ms/request`,
+      );
       probeRows.unshift([
         `real (mean of ${reals.length} runs)`,
         int(mean("itemsPerSecond")),
@@ -260,6 +332,7 @@ export default {
         "1.00x",
         "0.00",
         fixed(mean("itemsPerSecond") / baselineEventsPerSecond, 3),
+        fixed(mean("otherCores"), 2),
         `${reals.reduce((n, x) => n + x.errors, 0)}/${int(reals.reduce((n, x) => n + x.requests, 0))}`,
       ]);
 
@@ -272,19 +345,23 @@ export default {
     }
 
     const lines = [
-      table(["measurement", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "÷ baseline", "errors/req"], rows),
+      table(["measurement", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "÷ baseline", "other procs cores", "errors/req"], rows),
       "",
-      "What-if probes: the ingestion app and Durable Objects (bench/probe-worker) with one stage swapped, mixed 100;",
+      ...costLines,
+      "",
+      "What-if probes: the ingestion app and Durable Objects (bench/probe-worker) with one thing changed, mixed 100;",
       "each variant against the mean of the unchanged probe run just before and just after it:",
       "",
       table(
-        ["variant", "events/s", "p50 ms", "worker CPU ms/req", "real events/s", "real CPU ms/req", "x real", "Δ CPU ms/req", "÷ baseline", "errors/req"],
+        ["variant", "events/s", "p50 ms", "worker CPU ms/req", "real events/s", "real CPU ms/req", "x real", "Δ CPU ms/req", "÷ baseline", "other procs cores", "errors/req"],
         probeRows,
       ),
       "",
-      ...PROBE_VARIANTS.map(([name, what]) => `  ${name.padEnd(36)} changes: ${what}`),
+      ...probeNotes,
+      ...PROBE_VARIANTS.map(([name, what]) => `  ${name.padEnd(28)} changes: ${what}`),
       "",
       ...profileLines,
+      ...noisyNeighbours(results),
     ];
     return {
       name: this.name,

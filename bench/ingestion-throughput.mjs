@@ -1,6 +1,11 @@
 // Benchmark: how many events per second the REAL ingestion Worker (wrangler.jsonc, run by
-// `wrangler dev` exactly as `npm start` runs it) accepts, against a baseline Worker that only
-// reads and parses the same bodies (bench/baseline-worker), measured in the same run.
+// `wrangler dev` exactly as `npm start` runs it) accepts, measured in the same run next to two
+// reference Workers fed the same bodies:
+//   - the baseline (bench/baseline-worker): reads and parses the body, answers 202. The headline
+//     ratio and the target are against this one.
+//   - the durable baseline (bench/durable-baseline-worker): parses, then ONE call to ONE SQLite
+//     Durable Object that inserts the batch's events as JSON text in one transaction. Its ratio is
+//     printed as context: what the minimum durable write costs locally.
 //
 // Target (docs/benchmarks.md): ingestion sustains at least half the baseline's events/s.
 import { batchBodies, MIXED_BATCH, REQUEST_HEADERS } from "./lib/events.mjs";
@@ -55,6 +60,16 @@ export function startBaselineWorker(ctx) {
 }
 
 /**
+ * Starts the durable baseline Worker (bench/durable-baseline-worker): parse + one SQLite Durable
+ * Object append per request. It answers like the baseline (checkBaselineAnswer).
+ * @param {import("./run.mjs").BenchContext} ctx
+ * @param {{ inspector?: boolean }} [options] `inspector`: open the DevTools protocol (CPU profiles)
+ */
+export function startDurableBaselineWorker(ctx, { inspector = false } = {}) {
+  return startWranglerDev({ name: "durable-baseline", config: "bench/durable-baseline-worker/wrangler.jsonc", readyPath: "/", log: ctx.log, inspector });
+}
+
+/**
  * Checks an ingestion answer: a benchmark that counts failures as throughput is wrong.
  * @returns {import("./lib/load.mjs").Verdict}
  */
@@ -77,10 +92,27 @@ export function checkBaselineAnswer(status, text, items) {
   return text === JSON.stringify({ accepted: items }) ? { ok: true } : { ok: false, reason: `unexpected answer ${text.slice(0, 200)}` };
 }
 
+/** Cores other processes may use during a measured round before the run is flagged as noisy. */
+export const NOISY_OTHER_CORES = 0.15;
+
+/**
+ * A warning line when processes this benchmark did not start used CPU during a measured round
+ * (on 2 cores, even half a core of a neighbour's tests moves the figures).
+ * @param {import("./lib/load.mjs").LoadResult[]} results
+ */
+export function noisyNeighbours(results) {
+  const noisy = results.map((r) => ({ label: r.label, cores: summarize(r).otherCores })).filter((r) => r.cores > NOISY_OTHER_CORES);
+  if (noisy.length === 0) return [];
+  return [
+    `WARNING: other processes used CPU during ${noisy.map((r) => `${r.label} (${fixed(r.cores, 2)} cores)`).join(", ")}: ` +
+      "figures are noisy; rerun when the machine is quiet",
+  ];
+}
+
 /** @type {import("./run.mjs").Bench} */
 export default {
   name: "ingestion-throughput",
-  title: "Ingestion throughput vs a parse-only baseline",
+  title: "Ingestion throughput vs a parse-only baseline (and a durable baseline, as context)",
   defaultEnabled: true,
   async run(ctx) {
     const { seconds, warmupSeconds, concurrency, rounds, client } = ctx.settings;
@@ -90,15 +122,28 @@ export default {
         `~${int(bodies.bodyBytes)} B per body (~${int(bodies.averageEventBytes)} B per event); concurrency ${concurrency}`,
     );
 
-    ctx.log("starting the baseline and the ingestion Worker (wrangler dev, --log-level warn)");
+    ctx.log("starting the baseline, the durable baseline and the ingestion Worker (wrangler dev, --log-level warn)");
     // One after the other: two wrangler dev starting at once can race for the same internal port
     // ("Address already in use (socket direct:1:default)").
-    const baseline = await startBaselineWorker(ctx);
-    const ingestion = await startIngestionWorker(ctx);
-    ctx.log(`baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`);
+    /** @type {Awaited<ReturnType<typeof startWranglerDev>>[]} */
+    const started = [];
+    try {
+      started.push(await startBaselineWorker(ctx));
+      started.push(await startDurableBaselineWorker(ctx));
+      started.push(await startIngestionWorker(ctx));
+    } catch (error) {
+      await Promise.all(started.map((w) => w.stop()));
+      throw error;
+    }
+    const [baseline, durable, ingestion] = /** @type {[any, any, any]} */ (started);
+    ctx.log(
+      `baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), durable baseline on ${durable.origin} (${fixed(durable.startSeconds)} s), ` +
+        `ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`,
+    );
 
     const targets = [
       { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
+      { worker: durable, label: "durable baseline", url: `${durable.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
       { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": API_KEY }, check: checkIngestionAnswer },
     ];
     const load = (target, label, durationMs, progress) =>
@@ -122,28 +167,34 @@ export default {
         if (warm.errors > 0) ctx.log(`warm-up ${target.label}: ${warm.errors} errors, e.g. ${warm.errorSamples[0]}`);
       }
       /** @type {Record<string, import("./lib/load.mjs").LoadResult[]>} */
-      const runs = { baseline: [], ingestion: [] };
+      const runs = { baseline: [], "durable baseline": [], ingestion: [] };
       for (let round = 1; round <= rounds; round++) {
-        // Alternate the targets so drift in machine load affects both alike.
+        // Alternate the order of the targets so drift in machine load affects all alike.
         for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
           const label = `${target.label} round ${round}/${rounds}`;
           ctx.log(`${label}: ${seconds} s`);
           const result = await load(target, label, seconds * 1000, ctx.log);
           const s = summarize(result);
-          ctx.log(`${label}: ${int(s.itemsPerSecond)} events/s, p50 ${fixed(s.p50Ms)} ms, p99 ${fixed(s.p99Ms)} ms, ${result.errors} errors`);
+          ctx.log(
+            `${label}: ${int(s.itemsPerSecond)} events/s, p50 ${fixed(s.p50Ms)} ms, p99 ${fixed(s.p99Ms)} ms, ${result.errors} errors, ` +
+              `other processes ${fixed(s.otherCores, 2)} cores`,
+          );
           runs[target.label]?.push(result);
         }
       }
 
-      const perRound = [...runs.baseline, ...runs.ingestion].map((r) => {
+      const all = Object.values(runs).flat();
+      const perRound = all.map((r) => {
         const s = summarize(r);
-        return [r.label, int(s.itemsPerSecond), fixed(s.p50Ms), fixed(s.p99Ms), String(r.errors)];
+        return [r.label, int(s.itemsPerSecond), fixed(s.p50Ms), fixed(s.p99Ms), fixed(s.otherCores, 2), String(r.errors)];
       });
       const base = summarize(mergeResults("baseline", runs.baseline));
+      const durableBase = summarize(mergeResults("durable baseline", runs["durable baseline"]));
       const ingest = summarize(mergeResults("ingestion", runs.ingestion));
       const ratio = ingest.itemsPerSecond / base.itemsPerSecond;
-      const errors = base.errors + ingest.errors;
-      const valid = errors === 0 && ingest.requests > 0 && base.requests > 0;
+      const durableRatio = ingest.itemsPerSecond / durableBase.itemsPerSecond;
+      const errors = base.errors + durableBase.errors + ingest.errors;
+      const valid = errors === 0 && ingest.requests > 0 && base.requests > 0 && durableBase.requests > 0;
       const met = valid && ratio >= TARGET_RATIO;
       const row = (s) => [
         s.label,
@@ -154,16 +205,23 @@ export default {
         fixed(s.serverCpuMsPerRequest, 2),
         fixed(s.serverCores, 2),
         fixed(s.clientCores, 2),
+        fixed(s.otherCores, 2),
         `${s.errors}/${int(s.requests)}`,
       ];
       const lines = [
-        table(["round", "events/s", "p50 ms", "p99 ms", "errors"], perRound),
+        table(["round", "events/s", "p50 ms", "p99 ms", "other procs cores", "errors"], perRound),
         "",
-        table(["target (all rounds)", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "worker cores", "client cores", "errors/req"], [row(base), row(ingest)]),
+        table(
+          ["target (all rounds)", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "worker cores", "client cores", "other procs cores", "errors/req"],
+          [row(base), row(durableBase), row(ingest)],
+        ),
         "",
         `ratio ingestion/baseline (events/s): ${fixed(ratio, 3)}   target >= ${TARGET_RATIO}   ${valid ? (met ? "MET" : "MISSED") : "INVALID"}`,
+        `ratio ingestion/durable baseline (events/s): ${fixed(durableRatio, 3)}   context, no target: what the minimum durable write ` +
+          `(parse + one SQLite Durable Object append) costs locally; durable baseline/baseline ${fixed(durableBase.itemsPerSecond / base.itemsPerSecond, 3)}`,
+        ...noisyNeighbours(all),
       ];
-      const problems = [...runs.baseline, ...runs.ingestion].flatMap((r) => r.errorSamples.map((e) => `${r.label}: ${e}`));
+      const problems = all.flatMap((r) => r.errorSamples.map((e) => `${r.label}: ${e}`));
       return {
         name: this.name,
         title: this.title,
@@ -176,11 +234,14 @@ export default {
           ratio,
           target: `>= ${TARGET_RATIO}`,
           status: valid ? (met ? "MET" : "MISSED") : "INVALID",
+          context:
+            `ingestion/durable baseline ${fixed(durableRatio, 3)} (durable baseline ${int(durableBase.itemsPerSecond)} events/s, ` +
+            `p50 ${fixed(durableBase.p50Ms)} ms, p99 ${fixed(durableBase.p99Ms)} ms): the minimum durable write, no target`,
         },
       };
     } finally {
-      ctx.log("stopping both Workers");
-      await Promise.all([baseline.stop(), ingestion.stop()]);
+      ctx.log("stopping the Workers");
+      await Promise.all(started.map((w) => w.stop()));
     }
   },
 };

@@ -13,6 +13,7 @@
 // Exit code: 0 when every benchmark produced a valid measurement, whether or not it met its target
 // (a benchmark is a measurement, not a gate); 1 when one failed or measured errors.
 import { cpus } from "node:os";
+import aeHotQuery from "./ae-hot-query.mjs";
 import ingestionProfile from "./ingestion-profile.mjs";
 import ingestionThroughput from "./ingestion-throughput.mjs";
 import { cleanupAll } from "./lib/cleanup.mjs";
@@ -28,13 +29,13 @@ import { fixed, table } from "./lib/stats.mjs";
  *   lines: string[],
  *   valid: boolean,
  *   problems: string[],
- *   headline: { figure: string, baseline: string, ratio: number, target: string, status: "MET" | "MISSED" | "INVALID" | "INFO" },
+ *   headline: { figure: string, baseline: string, ratio: number, target: string, status: "MET" | "MISSED" | "INVALID" | "INFO", context?: string },
  * }} BenchReport
  * @typedef {{ name: string, title: string, defaultEnabled: boolean, run: (ctx: BenchContext) => Promise<BenchReport> }} Bench
  */
 
 /** Every benchmark, in run order. Add a module here to register it. */
-export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, ingestionProfile]);
+export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, ingestionProfile]);
 
 function numberFromEnv(name, fallback, { min = 1, integer = false } = {}) {
   const raw = process.env[name];
@@ -120,6 +121,7 @@ async function main(args) {
       reports.map((r) => [r.name, r.headline.figure, r.headline.baseline, fixed(r.headline.ratio, 3), r.headline.target, r.headline.status]),
     ),
   );
+  for (const r of reports) if (r.headline.context) console.log(`${r.name}: ${r.headline.context}`);
   if (failed) console.log("\nat least one benchmark did not produce a valid measurement (see above)");
   return failed ? 1 : 0;
 }

@@ -3,10 +3,12 @@
 // realistic in size (properties, campaign fields, varied ids and URLs).
 //
 // Bodies are generated from a fixed seed, so every target of a run gets the same bodies; only
-// the event_ids are fresh per request (a repeated id is a duplicate, not an accepted event).
+// the event_ids are fresh per request (a repeated id is a duplicate, not an accepted event):
+// random UUIDv4 by default (as makeEvent makes them), or time-ordered UUIDv7 (what ingestion
+// assigns itself when a producer sends none) with `eventIds: "time-ordered"`.
 // Each template is pre-serialised with placeholders where the ids go, so building a body costs
 // 100 `randomUUID()` and a string join, not a JSON.stringify of 60 kB per request.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { DESKTOP_CHROME_UA, makeEvent } from "../../packages/test-support/src/index.ts";
 
 /**
@@ -22,6 +24,20 @@ export const MIXED_BATCH = Object.freeze({ page_view: 35, user_action: 20, api_r
 export const EVENT_TYPES = /** @type {const} */ (["page_view", "video_event", "user_action", "api_request", "usage", "custom"]);
 
 const ID_PLACEHOLDER = "00000000-0000-4000-8000-00000000beef";
+
+let v7Sequence = 0;
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, version 7, a 12-bit counter (ids of the same
+ * millisecond stay ordered), variant 10, 62 random bits. Time-ordered, as ingestion's own ids.
+ */
+export function uuidv7() {
+  const hex = Date.now().toString(16).padStart(12, "0");
+  v7Sequence = (v7Sequence + 1) & 0xfff;
+  const random = randomBytes(8);
+  random[0] = ((random[0] ?? 0) & 0x3f) | 0x80;
+  const tail = random.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${v7Sequence.toString(16).padStart(3, "0")}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
+}
 
 /** A small deterministic PRNG (mulberry32), so every run and target builds the same bodies. */
 function prng(seed) {
@@ -119,11 +135,13 @@ function realisticOverrides(type, rand) {
  * Builds a pool of batch templates and returns a function that makes a fresh body from the next
  * template (round robin), with a new event_id for every event.
  *
- * @param {{ composition?: Record<string, number>, templates?: number, seed?: number }} [options]
- *   `composition`: events per type in one batch (default {@link MIXED_BATCH}: 100 events, all six types).
+ * @param {{ composition?: Record<string, number>, templates?: number, seed?: number, eventIds?: "random" | "time-ordered" }} [options]
+ *   `composition`: events per type in one batch (default {@link MIXED_BATCH}: 100 events, all six types);
+ *   `eventIds`: random UUIDv4 (default) or time-ordered UUIDv7.
  * @returns {{ next: () => { text: string, items: number }, batchSize: number, averageEventBytes: number, bodyBytes: number }}
  */
-export function batchBodies({ composition = MIXED_BATCH, templates = 32, seed = 20261125 } = {}) {
+export function batchBodies({ composition = MIXED_BATCH, templates = 32, seed = 20261125, eventIds = "random" } = {}) {
+  const newId = eventIds === "time-ordered" ? () => uuidv7() : randomUUID;
   const rand = prng(seed);
   const batchSize = Object.values(composition).reduce((a, b) => a + b, 0);
   /** @type {string[][]} */
@@ -150,7 +168,7 @@ export function batchBodies({ composition = MIXED_BATCH, templates = 32, seed = 
   const next = () => {
     const parts = /** @type {string[]} */ (pool[cursor++ % pool.length]);
     let text = parts[0] ?? "";
-    for (let i = 1; i < parts.length; i++) text += `"${randomUUID()}"${parts[i]}`;
+    for (let i = 1; i < parts.length; i++) text += `"${newId()}"${parts[i]}`;
     return { text, items: batchSize };
   };
   return { next, batchSize, bodyBytes: bytes / templates, averageEventBytes: bytes / templates / batchSize };

@@ -9,6 +9,7 @@
 // the baseline more than ingestion and flatter the ratio. Choose with BENCH_CLIENT=http|fetch.
 import http from "node:http";
 import { performance } from "node:perf_hooks";
+import { otherProcessesCpuMeter } from "./machine.mjs";
 
 /**
  * @typedef {{ ok: true } | { ok: false, reason: string }} Verdict
@@ -23,6 +24,7 @@ import { performance } from "node:perf_hooks";
  *   latenciesMs: Float64Array,
  *   clientCpuSeconds: number,
  *   serverCpuSeconds: number,
+ *   otherCpuSeconds: number,
  *   bytesSent: number,
  * }} LoadResult
  */
@@ -126,6 +128,7 @@ export async function runClosedLoop({
   const client = poster(transport, url, headers, concurrency, timeoutMs);
   const cpuStart = process.cpuUsage();
   const serverCpuStart = serverCpuSeconds();
+  const otherCpu = otherProcessesCpuMeter();
   const start = performance.now();
   const end = start + durationMs;
   let lastCompletion = start;
@@ -172,6 +175,7 @@ export async function runClosedLoop({
     client.close();
   }
   const cpu = process.cpuUsage(cpuStart);
+  const other = otherCpu();
   return {
     label,
     seconds: (lastCompletion - start) / 1000,
@@ -183,6 +187,7 @@ export async function runClosedLoop({
     latenciesMs: Float64Array.from(latencies),
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     serverCpuSeconds: serverCpuSeconds() - serverCpuStart,
+    otherCpuSeconds: other.cpuSeconds,
     bytesSent,
   };
 }
@@ -212,6 +217,7 @@ export function mergeResults(label, runs) {
     latenciesMs: latencies,
     clientCpuSeconds: sum("clientCpuSeconds"),
     serverCpuSeconds: sum("serverCpuSeconds"),
+    otherCpuSeconds: sum("otherCpuSeconds"),
     bytesSent: sum("bytesSent"),
   };
 }

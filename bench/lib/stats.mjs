@@ -34,6 +34,8 @@ export function summarize(r) {
     /** Share of one core the server used on average. */
     serverCores: r.serverCpuSeconds / seconds,
     clientCores: r.clientCpuSeconds / seconds,
+    /** Cores used on average by processes this benchmark did not start (neighbours on the machine). */
+    otherCores: r.otherCpuSeconds / seconds,
   };
 }
 

@@ -77,6 +77,9 @@ function outputCollector(name, echo) {
   const lines = [];
   let partial = "";
   let skippingCfWarning = false;
+  let stopping = false;
+  let suppressed = 0;
+  let firstSuppressed = "";
   const push = (chunk) => {
     const parts = (partial + chunk.toString("utf8")).split(/\r?\n/);
     partial = parts.pop() ?? "";
@@ -84,6 +87,13 @@ function outputCollector(name, echo) {
       lines.push(line);
       if (lines.length > 200) lines.shift();
       if (!echo || !line.trim()) continue;
+      // Once we stop it, what wrangler prints is shutdown noise (sometimes a Go stack dump of its
+      // esbuild watcher, "all goroutines are asleep"): kept in output(), summarised by stop().
+      if (stopping) {
+        suppressed++;
+        firstSuppressed ||= line.trim();
+        continue;
+      }
       // Offline, miniflare warns that it could not fetch Request.cf (harmless, NOTES.md), with a stack.
       if (/Unable to fetch the `?Request\.cf`? object/.test(line)) {
         skippingCfWarning = true;
@@ -94,7 +104,15 @@ function outputCollector(name, echo) {
       echo(`[${name}] ${line}`);
     }
   };
-  return { push, text: () => [...lines, partial].join("\n").trim() };
+  return {
+    push,
+    text: () => [...lines, partial].join("\n").trim(),
+    /** Stops echoing; returns a function that summarises what was not echoed since. */
+    quiet: () => {
+      stopping = true;
+      return () => (suppressed > 0 && echo ? echo(`[${name}] ${suppressed} line(s) of shutdown output not shown, first: ${firstSuppressed.slice(0, 160)}`) : undefined);
+    },
+  };
 }
 
 /** CPU seconds (user + system) used so far by a process and all its descendants (Linux /proc). */
@@ -185,6 +203,7 @@ export async function startWranglerDev({ name, config, readyPath = "/", log = ()
   let stopped = false;
   const stop = () => {
     stopping ??= (async () => {
+      const summariseShutdownOutput = output.quiet();
       if (exitInfo === undefined) {
         child.kill("SIGINT");
         const ended = await Promise.race([exited.then(() => true), sleep(8_000).then(() => false)]);
@@ -201,6 +220,7 @@ export async function startWranglerDev({ name, config, readyPath = "/", log = ()
       rmSync(stateDir, { recursive: true, force: true });
       rmSync(registryDir, { recursive: true, force: true });
       stopped = true;
+      summariseShutdownOutput();
     })();
     return stopping;
   };
