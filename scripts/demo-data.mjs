@@ -238,6 +238,17 @@ export function countByType(events) {
 }
 
 /**
+ * Browsers the demo traffic comes from, one per batch in turn. Without a browser's User-Agent,
+ * ingestion would (rightly) flag Node's own as a bot, and dashboards hide bot traffic.
+ */
+const DEMO_USER_AGENTS = [
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0",
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+];
+
+/**
  * POSTs `events` to `<origin>/events` in batches of at most `batchSize` (with `apiKey` in
  * `X-API-Key`) and resolves with the summed `{ accepted, duplicates, rejected }`. Rejects on any
  * answer other than 202, or when ingestion rejected an event: demo data must be valid.
@@ -249,7 +260,11 @@ export async function sendEvents(origin, events, { apiKey = "local-dev-key", bat
     const batch = events.slice(offset, offset + batchSize);
     const response = await fetch(`${origin}/events`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": apiKey,
+        "user-agent": DEMO_USER_AGENTS[(offset / batchSize) % DEMO_USER_AGENTS.length],
+      },
       body: JSON.stringify({ events: batch }),
     });
     const text = await response.text();
