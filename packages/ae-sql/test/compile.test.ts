@@ -11,7 +11,7 @@ describe("compile: the generated SQLite statement (SQL as data)", () => {
     );
     expect(plan.sql).toBe(
       "SELECT *, count(*) OVER () AS __rows_before_limit FROM (SELECT blob1 AS c0, CAST(COALESCE(sum(_sample_interval), 0) AS TEXT) AS c1, COALESCE(sum(_sample_interval), 0) AS o0 " +
-        "FROM data_points WHERE (dataset = ?1) AND ((((timestamp_ms / 1000) > 1761523200) AND (blob2 IN (SELECT value FROM json_each(?2))))) GROUP BY blob1) ORDER BY o0 DESC LIMIT 10",
+        "FROM data_points WHERE (dataset = ?1) AND (((timestamp_ms >= 1761523201000) AND (blob2 IN (SELECT value FROM json_each(?2))))) GROUP BY blob1) ORDER BY o0 DESC LIMIT 10",
     );
     expect(plan.params).toEqual(["analytics_events", '["a","b"]']);
     expect(plan).toMatchObject({ table: "analytics_events", limit: 10, offset: 0, totalColumn: "__rows_before_limit", format: "JSON" });

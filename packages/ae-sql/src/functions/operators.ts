@@ -234,13 +234,52 @@ export function compareJs(x: JsValue, y: JsValue): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** How the `timestamp` column compiles (compile.ts): whole UTC seconds of the stored milliseconds. */
+const TIMESTAMP_SECONDS_SQL = "(timestamp_ms / 1000)";
+const FLIPPED: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
+
+/**
+ * `timestamp op <constant seconds>` as the equivalent range on `timestamp_ms`, which the
+ * (dataset, timestamp_ms) index can serve; `timestamp_ms / 1000` hides the column from it.
+ * Integer division floors non-negative milliseconds, so `ms / 1000 > n` is `ms >= (n + 1) * 1000`.
+ */
+function timestampRange(op: ComparisonOp, p: SqlExpr, q: SqlExpr): string | undefined {
+  let column = p;
+  let constant = q;
+  let operator = op;
+  if (p.sql !== TIMESTAMP_SECONDS_SQL) {
+    if (q.sql !== TIMESTAMP_SECONDS_SQL) return undefined;
+    column = q;
+    constant = p;
+    operator = FLIPPED[op];
+  }
+  if (column.sql !== TIMESTAMP_SECONDS_SQL || typeof constant.constant !== "number" || !Number.isSafeInteger(constant.constant)) return undefined;
+  const n = constant.constant;
+  const low = n * 1000;
+  const high = (n + 1) * 1000;
+  switch (operator) {
+    case ">":
+      return `(timestamp_ms >= ${high})`;
+    case ">=":
+      return `(timestamp_ms >= ${low})`;
+    case "<":
+      return `(timestamp_ms < ${low})`;
+    case "<=":
+      return `(timestamp_ms < ${high})`;
+    case "=":
+      return `(timestamp_ms >= ${low} AND timestamp_ms < ${high})`;
+    case "!=":
+      return `(timestamp_ms < ${low} OR timestamp_ms >= ${high})`;
+  }
+}
+
 /** `a op b`, UInt8. */
 export function compare(ctx: FunctionContext, op: ComparisonOp, a: Value, b: Value): Value {
   if (a.kind === "interval" || b.kind === "interval") throw new AeSqlError("type", `an INTERVAL cannot be compared (${ctx.name})`, ctx.pos);
   const [x, y] = comparable(ctx, a, b);
   return lift(ctx, [x, y], {
     type: UINT8,
-    sql: ([p, q]) => `(${(p as SqlExpr).sql} ${op === "!=" ? "<>" : op} ${(q as SqlExpr).sql})`,
+    sql: ([p, q]) => timestampRange(op, p as SqlExpr, q as SqlExpr) ?? `(${(p as SqlExpr).sql} ${op === "!=" ? "<>" : op} ${(q as SqlExpr).sql})`,
     js: ([p, q]) => {
       const c = compareJs(p ?? null, q ?? null);
       const result = { "=": c === 0, "!=": c !== 0, "<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0 }[op];
