@@ -1,8 +1,8 @@
 // Types for local-stack.mjs (plain ESM so it runs before anything is built), for TypeScript callers
 // such as tests/global-setup.ts and the benchmarks.
 
-/** The repository root. */
-export declare const repoRoot: string;
+/** The repository root; and a free port on 127.0.0.1 (both from wrangler-process.mjs). */
+export { freePort, repoRoot } from "./wrangler-process.mjs";
 /** The wrangler configs of the stack, router first (only the first config gets the HTTP port). */
 export declare const STACK_CONFIGS: readonly string[];
 /** The four Workers `GET /health` must report as ok. */
@@ -47,6 +47,3 @@ export declare function waitForHealth(
   origin: string,
   options?: { timeoutMs?: number; exited?: Promise<string>; describeOutput?: () => string },
 ): Promise<unknown>;
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export declare function freePort(): Promise<number>;

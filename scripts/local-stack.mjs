@@ -5,14 +5,13 @@
 // workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (CONTRACT.md,
 // NOTES.md). Used by `npm start` (scripts/stack.mjs), the cross-Worker tests (tests/global-setup.ts)
 // and the benchmarks. Plain ESM on node: built-ins only, so it runs before anything is built.
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { pinnedNode, repoRoot, spawnWranglerDev, wranglerCli } from "./wrangler-process.mjs";
 
-/** The repository root (this file lives in scripts/). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+// Part of this module's API since before wrangler-process.mjs existed.
+export { freePort, repoRoot } from "./wrangler-process.mjs";
 
 /** The router first: only the first config of a multi-config `wrangler dev` gets the HTTP port. */
 export const STACK_CONFIGS = [
@@ -31,26 +30,7 @@ const DEFAULT_START_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 10_000;
 const OUTPUT_LINES_KEPT = 200;
 
-// wrangler's bin/wrangler.js re-spawns cli.js without forwarding signals, so a SIGINT sent to it
-// would orphan the real wrangler (and workerd). Run cli.js directly under the pinned Node 22
-// (current wrangler refuses Node < 22.12, and the system Node may be 20).
-const pinnedNode = join(repoRoot, "node_modules", ".bin", "node");
-const wranglerCli = join(repoRoot, "node_modules", "wrangler", "wrangler-dist", "cli.js");
-
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-/** Resolves with a TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port assigned"))));
-    });
-  });
-}
 
 function assertPortFree(port) {
   return new Promise((done, fail) => {
@@ -197,9 +177,6 @@ export async function startStack({
   const releaseStateDir = claimStateDir(persistTo, port);
 
   const args = [
-    "--no-warnings",
-    wranglerCli,
-    "dev",
     ...STACK_CONFIGS.flatMap((config) => ["-c", config]),
     "--persist-to",
     persistTo,
@@ -213,21 +190,11 @@ export async function startStack({
   ];
   log(`starting wrangler dev: router + ${STACK_WORKERS.join(", ")} on ${origin}, state in ${persistTo}`);
   const output = outputCollector(quiet);
-  const child = spawn(pinnedNode, args, {
-    cwd: repoRoot,
-    // Own process group: Ctrl-C in the terminal reaches us, and stop() shuts wrangler down in order
-    // (and can signal workerd with it) instead of both racing on the same signal.
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
-      WRANGLER_SEND_METRICS: "false",
-      // Separate stacks (e.g. tests next to `npm start`) each register `analytics-ingestion`;
-      // their own registry keeps a test's producer Worker bound to the test's stack.
-      ...(registryDir ? { WRANGLER_REGISTRY_PATH: registryDir } : {}),
-    },
-  });
+  // Own process group: Ctrl-C in the terminal reaches us, and stop() shuts wrangler down in order
+  // (and can signal workerd with it) instead of both racing on the same signal. Separate stacks
+  // (e.g. tests next to `npm start`) each register `analytics-ingestion`; their own registry keeps
+  // a test's producer Worker bound to the test's stack.
+  const child = spawnWranglerDev({ args, registryDir });
   child.stdout.on("data", output.push);
   child.stderr.on("data", output.push);
   const exited = new Promise((done) => {

@@ -4,12 +4,13 @@
  * own `wrangler dev`, bound to the stack's ingestion Worker through wrangler's dev registry.
  * Both origins reach the tests through vitest's `provide`/`inject`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { freePort, repoRoot, startStack } from "../scripts/local-stack.mjs";
+import { startStack } from "../scripts/local-stack.mjs";
+import { freePort, spawnWranglerDev } from "../scripts/wrangler-process.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -91,12 +92,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir });
 
-  const producer = spawn(
-    join(repoRoot, "node_modules", ".bin", "node"),
-    [
-      "--no-warnings",
-      join(repoRoot, "node_modules", "wrangler", "wrangler-dist", "cli.js"),
-      "dev",
+  // Own process group (stopChild ends workerd with it); the stack's registry, so the producer's
+  // service binding finds this stack's analytics-ingestion.
+  const producer = spawnWranglerDev({
+    args: [
       "-c",
       "examples/producer-worker/wrangler.jsonc",
       "--ip",
@@ -109,18 +108,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       "warn",
       "--show-interactive-dev-session=false",
     ],
-    {
-      cwd: repoRoot,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_REGISTRY_PATH: registryDir,
-      },
-    },
-  );
+    registryDir,
+  });
   const producerOutput = collectOutput(producer);
   let producerExit: string | undefined;
   const producerExited = new Promise<void>((done) => {

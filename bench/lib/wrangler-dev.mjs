@@ -2,38 +2,22 @@
 // on a free port with its own fresh state folder, and temporary copies of wrangler configs with
 // benchmark-only changes (e.g. a rate limit a benchmark would otherwise hit).
 //
-// Plain ESM on node: built-ins (plus wrangler's own config reader), so `npm run bench` needs no
-// build step.
-import { spawn } from "node:child_process";
+// Plain ESM on node: built-ins (plus scripts/wrangler-process.mjs and wrangler's own config
+// reader), so `npm run bench` needs no build step.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { freePort, spawnWranglerDev, wranglerCli } from "../../scripts/wrangler-process.mjs";
 import { onCleanup } from "./cleanup.mjs";
+
+// Part of this module's API since before scripts/wrangler-process.mjs existed.
+export { freePort };
 
 /** The repository root (this file lives in bench/lib/). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-// wrangler's bin/wrangler.js re-spawns cli.js without forwarding signals (its child would be
-// orphaned by a SIGINT): run cli.js directly under the pinned Node 22 (wrangler refuses Node 20).
-const pinnedNode = existsSync(join(repoRoot, "node_modules", ".bin", "node")) ? join(repoRoot, "node_modules", ".bin", "node") : process.execPath;
-const wranglerCli = join(repoRoot, "node_modules", "wrangler", "wrangler-dist", "cli.js");
-
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-/** Resolves with a TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port assigned"))));
-    });
-  });
-}
 
 /**
  * Reads a wrangler config (JSONC/JSON) as its raw object with wrangler's own parser
@@ -154,9 +138,6 @@ export async function startWranglerDev({ name, config, readyPath = "/", log = ()
   const stateDir = mkdtempSync(join(tmpdir(), `bench-${name}-state-`));
   const registryDir = mkdtempSync(join(tmpdir(), `bench-${name}-registry-`));
   const args = [
-    "--no-warnings",
-    wranglerCli,
-    "dev",
     "-c",
     resolve(repoRoot, config),
     "--ip",
@@ -172,18 +153,8 @@ export async function startWranglerDev({ name, config, readyPath = "/", log = ()
   const inspectorPort = inspector ? await freePort() : undefined;
   if (inspectorPort) args.push("--inspector-port", String(inspectorPort));
   const output = outputCollector(name, log);
-  const child = spawn(pinnedNode, args, {
-    cwd: repoRoot,
-    // Own process group, so stop() can end wrangler AND its workerd without touching anything else.
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_REGISTRY_PATH: registryDir,
-    },
-  });
+  // Own process group, so stop() can end wrangler AND its workerd without touching anything else.
+  const child = spawnWranglerDev({ args, registryDir });
   child.stdout.on("data", output.push);
   child.stderr.on("data", output.push);
   let exitInfo;
