@@ -116,15 +116,13 @@ export function utf8ByteLength(value: string): number {
   return bytes;
 }
 
-const utf8Length = utf8ByteLength;
-
 /** Cuts `value` to at most `maxBytes` of UTF-8 without splitting a character. */
 export function truncateUtf8(value: string, maxBytes: number): string {
-  if (utf8Length(value) <= maxBytes) return value;
+  if (utf8ByteLength(value) <= maxBytes) return value;
   let bytes = 0;
   let end = 0;
   for (const char of value) {
-    const size = utf8Length(char);
+    const size = utf8ByteLength(char);
     if (bytes + size > maxBytes) break;
     bytes += size;
     end += char.length;
@@ -155,14 +153,14 @@ export function toAnalyticsEngineDataPoint(record: EventRecord): AnalyticsEngine
   const fields = record as unknown as Record<string, unknown>;
   const mapping = ANALYTICS_ENGINE_MAP[record.type];
   const blobs = mapping.blobs.map((field) => blobValue(fields, field));
-  let sizes = blobs.map(utf8Length);
+  let sizes = blobs.map(utf8ByteLength);
   let total = sizes.reduce((a, b) => a + b, 0);
   while (total > ANALYTICS_ENGINE_LIMITS.maxBlobBytes) {
     const longest = sizes.indexOf(Math.max(...sizes));
     const excess = total - ANALYTICS_ENGINE_LIMITS.maxBlobBytes;
     const target = Math.max(0, (sizes[longest] ?? 0) - excess);
     blobs[longest] = truncateUtf8(blobs[longest] ?? "", target);
-    sizes = blobs.map(utf8Length);
+    sizes = blobs.map(utf8ByteLength);
     total = sizes.reduce((a, b) => a + b, 0);
   }
   return {

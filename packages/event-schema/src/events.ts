@@ -151,7 +151,7 @@ export const TABLE_BY_EVENT_TYPE = {
 /** A raw lake table name. */
 export type TableName = (typeof TABLE_BY_EVENT_TYPE)[EventType];
 /** The raw lake tables, in event-type order. */
-export const TABLE_NAMES = EVENT_TYPES.map((type) => TABLE_BY_EVENT_TYPE[type]);
+export const TABLE_NAMES: TableName[] = EVENT_TYPES.map((type) => TABLE_BY_EVENT_TYPE[type]);
 
 function inputSchemaFor<T extends EventType>(type: T) {
   return z.strictObject({ type: z.literal(type), ...baseEventShape, ...eventTypeShapes[type] });

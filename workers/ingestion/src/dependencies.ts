@@ -1,7 +1,6 @@
 // The composition root: the one place that turns bindings and vars into the implementations
 // packages/ingest works with. Handlers never branch on the environment themselves.
-import { ANALYTICS_ENGINE_LIMITS, type TableName } from "@edge-analytics/event-schema";
-import { type ApiKeyRegistry, apiKeyRegistryFromEnv } from "@edge-analytics/worker-kit";
+import { ANALYTICS_ENGINE_LIMITS, TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 import {
   CappedHotWriter,
   type EventJournal,
@@ -37,14 +36,13 @@ function journalFor(env: IngestionEnv, log: (stage: string, error: unknown) => v
     case "durable-object":
       return new DurableObjectJournal(env.EVENT_JOURNAL);
     case "pipelines": {
-      const streams: Record<TableName, PipelineBinding> = {
-        page_views: required(env.PIPELINE_PAGE_VIEWS, "PIPELINE_PAGE_VIEWS"),
-        video_events: required(env.PIPELINE_VIDEO_EVENTS, "PIPELINE_VIDEO_EVENTS"),
-        user_actions: required(env.PIPELINE_USER_ACTIONS, "PIPELINE_USER_ACTIONS"),
-        api_requests: required(env.PIPELINE_API_REQUESTS, "PIPELINE_API_REQUESTS"),
-        usage_events: required(env.PIPELINE_USAGE_EVENTS, "PIPELINE_USAGE_EVENTS"),
-        custom_events: required(env.PIPELINE_CUSTOM_EVENTS, "PIPELINE_CUSTOM_EVENTS"),
-      };
+      // One stream per lake table, bound as PIPELINE_<TABLE> (wrangler.jsonc env.production).
+      const streams = Object.fromEntries(
+        TABLE_NAMES.map((table) => {
+          const binding = `PIPELINE_${table.toUpperCase()}` as `PIPELINE_${Uppercase<TableName>}`;
+          return [table, required(env[binding], binding)];
+        }),
+      ) as Record<TableName, PipelineBinding>;
       return new LedgeredJournal(new DurableObjectEventIdLedger(env.EVENT_LEDGER), new PipelinesLakeSink(streams), log);
     }
     default:
@@ -76,9 +74,4 @@ export function ingestDependencies(env: IngestionEnv, log: (stage: string, error
     limits: limitsFromVars(env),
     onBackgroundError: log,
   };
-}
-
-/** The key registry, built once per isolate. */
-export function apiKeyRegistry(env: IngestionEnv): Promise<ApiKeyRegistry> {
-  return apiKeyRegistryFromEnv(env);
 }

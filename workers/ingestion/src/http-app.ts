@@ -1,10 +1,10 @@
 import { ANALYTICS_ENGINE_DATASET } from "@edge-analytics/event-schema";
-import { IngestError, ingestEvents, readEventsFromRequest, type RequestContext } from "@edge-analytics/ingest";
-import { presentedKey, type ResolvedKey } from "@edge-analytics/worker-kit";
+import { countryFromCf, IngestError, ingestEvents, readEventsFromRequest, type RequestContext } from "@edge-analytics/ingest";
+import { apiKeyRegistryFromEnv, presentedKey, type ResolvedKey } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { DurableObjectDeadLetters } from "./adapters.ts";
-import { apiKeyRegistry, type IngestionEnv, ingestDependencies } from "./dependencies.ts";
+import { type IngestionEnv, ingestDependencies } from "./dependencies.ts";
 
 type AppEnv = { Bindings: IngestionEnv; Variables: { key: ResolvedKey } };
 
@@ -33,7 +33,7 @@ function logBackgroundError(stage: string, error: unknown): void {
 async function authenticate(env: IngestionEnv, headers: Headers): Promise<ResolvedKey> {
   const key = presentedKey(headers);
   if (!key) throw new IngestError(401, "missing API key: send it in the X-API-Key header (or Authorization: Bearer <key>)");
-  const resolved = await (await apiKeyRegistry(env)).resolve(key);
+  const resolved = await (await apiKeyRegistryFromEnv(env)).resolve(key);
   if (!resolved) throw new IngestError(401, "unknown API key");
   return resolved;
 }
@@ -71,8 +71,8 @@ export function createHttpApp(): Hono<AppEnv> {
     }
     const userAgent = c.req.header("user-agent");
     if (userAgent) context.userAgent = userAgent;
-    const cf = c.req.raw.cf as { country?: unknown } | undefined;
-    if (typeof cf?.country === "string" && /^[A-Z]{2}$/.test(cf.country) && cf.country !== "XX") context.country = cf.country;
+    const country = countryFromCf(c.req.raw.cf?.country);
+    if (country) context.country = country;
 
     const deps = ingestDependencies(c.env, logBackgroundError);
     const events = await readEventsFromRequest(c.req.raw, deps.limits);
@@ -93,7 +93,7 @@ export function createHttpApp(): Hono<AppEnv> {
   });
 
   app.get("/admin/buffer", async (c) => {
-    const projects = (await apiKeyRegistry(c.env)).projectIds();
+    const projects = (await apiKeyRegistryFromEnv(c.env)).projectIds();
     const journals = await Promise.all(
       projects.map(async (project) => ({
         project,
