@@ -9,21 +9,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { pinnedNode, repoRoot, spawnWranglerDev, wranglerCli } from "./wrangler-process.mjs";
+import { STACK_CONFIGS, STACK_WORKERS } from "./workers.mjs";
 
 // Part of this module's API since before wrangler-process.mjs existed.
 export { freePort, repoRoot } from "./wrangler-process.mjs";
 
-/** The router first: only the first config of a multi-config `wrangler dev` gets the HTTP port. */
-export const STACK_CONFIGS = [
-  "workers/local-router/wrangler.jsonc",
-  "wrangler.jsonc",
-  "wrangler-api.toml",
-  "wrangler-catalog.toml",
-  "wrangler-compaction.toml",
-];
-
-/** The four Workers `GET /health` must report as ok. */
-export const STACK_WORKERS = ["analytics-ingestion", "analytics-api", "analytics-catalog", "analytics-compaction"];
+export { STACK_CONFIGS, STACK_WORKERS };
 
 const DEFAULT_PORT = 8787;
 const DEFAULT_START_TIMEOUT_MS = 180_000;
