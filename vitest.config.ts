@@ -1,12 +1,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 
-/** Keys the Worker tests use: the CONTRACT keys plus ones reserved for the rate-limit and SQL tests. */
+/** Keys the Worker tests use: the CONTRACT keys plus ones reserved for the rate-limit, SQL and lake tests. */
 const TEST_API_KEYS = JSON.stringify({
   "local-dev-key": "local",
   "other-dev-key": "other",
   "rate-limit-test-key": "ratelimited",
   "sql-test-key": "sqltest",
+  "lake-test-key": "laketest",
 });
 
 // The producer Worker that calls ingestion through a service binding, as a user's Worker would.
@@ -28,6 +30,24 @@ export default {
     return new Response("not found", { status: 404 });
   },
 };`;
+
+/**
+ * The catalog Worker, bundled for the ingestion tests: the sink registers every file it writes
+ * there over RPC, so the lake tests run against the real catalog (auxiliary Workers in the pool
+ * must be plain JS, NOTES.md). Rebuilt on every run, like wrangler would.
+ */
+const CATALOG_BUNDLE = "node_modules/.cache/edge-analytics/analytics-catalog.mjs";
+buildSync({
+  entryPoints: ["workers/catalog/src/index.ts"],
+  outfile: CATALOG_BUNDLE,
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*"],
+  logLevel: "error",
+});
 
 export default defineConfig({
   test: {
@@ -54,6 +74,16 @@ export default defineConfig({
                   compatibilityDate: "2026-11-01",
                   // The pool renames the Worker under test to its runner ("vitest-plugin-runner-<project>").
                   serviceBindings: { ANALYTICS: "vitest-plugin-runner-ingestion" },
+                },
+                {
+                  // As in wrangler-catalog.toml.
+                  name: "analytics-catalog",
+                  modules: true,
+                  scriptPath: CATALOG_BUNDLE,
+                  compatibilityDate: "2026-11-01",
+                  durableObjects: { CATALOG_STORE: { className: "LakeCatalog", useSQLite: true } },
+                  r2Buckets: { SOURCE_BUCKET: "analytics-source", PROCESSED_BUCKET: "analytics-processed", CATALOG_BUCKET: "analytics-catalog" },
+                  bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", COST_RATE_WINDOW_HOURS: "24" },
                 },
               ],
             },

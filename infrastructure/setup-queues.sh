@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Creates the queues the ingestion Worker uses. Safe to re-run.
+# Creates the queues the Workers use. Safe to re-run: an existing queue is reported, not recreated.
+#   infrastructure/setup-queues.sh [--dry-run]
+#
+#   analytics-ae-deferred         Analytics Engine data points beyond the per-invocation cap
+#                                 (wrangler.jsonc: AE_DEFERRED producer and consumer, ingestion Worker)
+#   analytics-lake-notifications  R2 event notifications of analytics-source: Pipelines' new Parquet
+#                                 files (setup-r2.sh creates the rule; the catalog Worker consumes it,
+#                                 wrangler-catalog.toml)
+#
+# Every queue is created here, and only here; setup-r2.sh checks that its queue exists.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-WRANGLER="node_modules/.bin/wrangler"
+source "$(dirname "$0")/lib.sh"
+parse_common_args "$@"
 
-create_queue() {
+ensure_queue() {
   local name="$1"
-  if "$WRANGLER" queues info "$name" >/dev/null 2>&1; then
-    echo "queue $name exists"
+  if wrangler_exists queues info "$name"; then
+    info "queue $name exists"
   else
-    "$WRANGLER" queues create "$name"
+    wrangler_run queues create "$name"
   fi
 }
 
-# Analytics Engine data points beyond the per-invocation cap (wrangler.jsonc, AE_DEFERRED).
-create_queue analytics-ae-deferred
+step "Queues"
+ensure_queue analytics-ae-deferred
+ensure_queue analytics-lake-notifications

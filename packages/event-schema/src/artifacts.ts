@@ -1,6 +1,7 @@
 import { ANALYTICS_ENGINE_DATASET, ANALYTICS_ENGINE_MAP } from "./analytics-engine.ts";
 import { EVENT_TYPES, TABLE_BY_EVENT_TYPE } from "./events.ts";
 import { eventJsonSchema } from "./json-schema.ts";
+import { pipelinesStreamSchemas } from "./pipelines-schema.ts";
 
 function renderAnalyticsEngineMarkdown(): string {
   const lines = [
@@ -24,11 +25,20 @@ function renderAnalyticsEngineMarkdown(): string {
   return lines.join("\n");
 }
 
-/** Every generated file, by path relative to packages/event-schema. */
+/**
+ * Every generated file, by path relative to packages/event-schema. The Pipelines stream schemas
+ * are files because `wrangler pipelines streams create --schema-file` reads one per stream
+ * (infrastructure/setup-pipelines.sh).
+ */
 export function renderArtifacts(): Record<string, string> {
+  const streamSchemas = Object.entries(pipelinesStreamSchemas()).map(([table, schema]) => [
+    `generated/pipelines/${table}.schema.json`,
+    `${JSON.stringify(schema, null, 2)}\n`,
+  ]);
   return {
     "generated/event.schema.json": `${JSON.stringify(eventJsonSchema(), null, 2)}\n`,
     "generated/analytics-engine-map.json": `${JSON.stringify(ANALYTICS_ENGINE_MAP, null, 2)}\n`,
+    ...Object.fromEntries(streamSchemas),
     "../../docs/analytics-engine-map.md": renderAnalyticsEngineMarkdown(),
   };
 }

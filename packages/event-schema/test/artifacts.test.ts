@@ -1,9 +1,17 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ANALYTICS_ENGINE_MAP } from "../src/analytics-engine.ts";
 import { renderArtifacts } from "../src/artifacts.ts";
-import { baseEventShape, EVENT_TYPES, eventInputSchemas, eventTypeShapes, inputFieldNames, isEventType } from "../src/events.ts";
+import {
+  baseEventShape,
+  EVENT_TYPES,
+  eventInputSchemas,
+  eventTypeShapes,
+  inputFieldNames,
+  isEventType,
+  TABLE_NAMES,
+} from "../src/events.ts";
 
 const REGENERATE = "run `bun run --cwd packages/event-schema generate` and commit the result";
 
@@ -26,12 +34,26 @@ function stringArray(value: unknown, what: string): string[] {
 describe("committed generated artifacts", () => {
   const artifacts = renderArtifacts();
 
-  it("renders the three artifacts producers, readers and humans use", () => {
-    expect(Object.keys(artifacts).sort()).toEqual([
-      "../../docs/analytics-engine-map.md",
-      "generated/analytics-engine-map.json",
-      "generated/event.schema.json",
-    ]);
+  it("renders the artifacts producers, readers, infrastructure and humans use", () => {
+    expect(Object.keys(artifacts).sort()).toEqual(
+      [
+        "../../docs/analytics-engine-map.md",
+        "generated/analytics-engine-map.json",
+        "generated/event.schema.json",
+        ...TABLE_NAMES.map((table) => `generated/pipelines/${table}.schema.json`),
+      ].sort(),
+    );
+  });
+
+  it("generated/pipelines holds no stream schema beyond the rendered ones", () => {
+    // infrastructure/setup-pipelines.sh creates one stream per file there, so a stale file would
+    // become a stream.
+    const committed = readdirSync(fileURLToPath(new URL("../generated/pipelines/", import.meta.url)));
+    expect(committed.map((file) => `generated/pipelines/${file}`).sort()).toEqual(
+      Object.keys(artifacts)
+        .filter((path) => path.startsWith("generated/pipelines/"))
+        .sort(),
+    );
   });
 
   it.each(Object.keys(artifacts))("%s matches the zod schemas", (relative) => {

@@ -11,7 +11,7 @@ export interface FieldError {
 export class IngestError extends Error {
   override readonly name = "IngestError";
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503,
     message: string,
     readonly details: { retryAfterSeconds?: number; errors?: FieldError[] } = {},
   ) {

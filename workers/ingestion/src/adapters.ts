@@ -51,7 +51,7 @@ export class DurableObjectJournal implements EventJournal {
 
   async append(projectId: string, records: EventRecord[]): Promise<JournalResult> {
     const entries: JournalEntry[] = records.map((record) => ({ table: TABLE_BY_EVENT_TYPE[record.type], eventId: record.event_id, record }));
-    const statuses = await this.namespace.get(this.namespace.idFromName(projectId)).append(JSON.stringify(entries));
+    const statuses = await this.namespace.get(this.namespace.idFromName(projectId)).append(projectId, JSON.stringify(entries));
     const result: JournalResult = { accepted: [], duplicates: [], inFlight: [] };
     statuses.forEach((status, i) => {
       const id = records[i]?.event_id ?? "";

@@ -103,6 +103,24 @@ export function createHttpApp(): Hono<AppEnv> {
     return c.json({ projects: journals });
   });
 
+  // Writes every buffered event to the lake now, from every project's journal (CONTRACT.md).
+  app.post("/admin/flush", async (c) => {
+    if (c.env.LAKE_SINK !== "durable-object") {
+      throw new IngestError(409, "nothing to flush: with LAKE_SINK=pipelines, Cloudflare Pipelines buffers and writes the files");
+    }
+    const started = Date.now();
+    const projects = await c.env.JOURNAL_DIRECTORY.get(c.env.JOURNAL_DIRECTORY.idFromName("journals")).list();
+    const results = await Promise.all(projects.map((project) => c.env.EVENT_JOURNAL.get(c.env.EVENT_JOURNAL.idFromName(project)).flush()));
+    const files = results.flatMap((result) => result.files.map((file) => ({ project: result.project, ...file })));
+    return c.json({
+      files,
+      rows: files.reduce((sum, file) => sum + file.rows, 0),
+      bytes: files.reduce((sum, file) => sum + file.bytes, 0),
+      projects: projects.length,
+      duration_ms: Date.now() - started,
+    });
+  });
+
   // The Analytics Engine SQL API stand-in (local development only): Cloudflare's path and wire
   // format, so the one client differs only in base URL, account and token (CONTRACT.md).
   app.post("/client/v4/accounts/:account/analytics_engine/sql", async function analyticsEngineSql(c) {

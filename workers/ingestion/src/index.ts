@@ -9,6 +9,7 @@ export { AnalyticsEngineRecorder } from "./durable-objects/analytics-engine-reco
 export { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
 export { EventIdLedger } from "./durable-objects/event-id-ledger.ts";
 export { EventJournal } from "./durable-objects/event-journal.ts";
+export { JournalDirectory } from "./durable-objects/journal-directory.ts";
 export type { EventRecord, IngestResult };
 
 const app = createHttpApp();

@@ -1,6 +1,12 @@
+import { TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
+import { type AcceptedCount, LakeFileWriter, type WrittenLakeFile } from "@edge-analytics/lake";
 import { DurableObject } from "cloudflare:workers";
+import { catalogRpc, encodeLakeFile, lakeRollPolicy, type LakeRollPolicy } from "../lake-sink.ts";
+import { JournalLakeBuffer } from "./journal-lake-buffer.ts";
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/** After a failed write (R2 or the catalog unavailable), try again this much later. */
+const WRITE_RETRY_MS = 30_000;
 
 /** What the journal did with one entry. */
 export type JournalStatus = "accepted" | "duplicate";
@@ -12,20 +18,34 @@ export interface JournalEntry {
   record: object;
 }
 
+/** What one flush or roll of a journal wrote. */
+export interface JournalFlushResult {
+  project: string;
+  files: WrittenLakeFile[];
+}
+
 /**
  * The local journal of one project: the durable sink that stands in for Cloudflare Pipelines
  * (miniflare's binding discards data) and the idempotency ledger, in one SQLite database, so
  * that deduplication and the durable write are ONE transaction: exactly once, with no window in
- * which a crash could lose or double an event. The lake writer drains `buffered_events` into
- * Parquet per table.
+ * which a crash could lose or double an event. It then rolls `buffered_events` into Parquet files
+ * in R2, per table, on time and size like Pipelines (`LakeFileWriter`, exactly once).
  */
 export class EventJournal extends DurableObject<Env> {
   private readonly windowMs: number;
-  private sweepScheduled = false;
+  private readonly policy: LakeRollPolicy;
+  private readonly buffer: JournalLakeBuffer;
+  /** The alarm as last set by this instance (undefined: not read yet). */
+  private alarmAtMs: number | null | undefined;
+  private rowsSinceSizeCheck = 0;
+  /** Writes run one at a time (alarm and flush may overlap). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.windowMs = Number(env.DEDUP_WINDOW_HOURS || "24") * 60 * 60 * 1000;
+    this.policy = lakeRollPolicy(env);
+    this.buffer = new JournalLakeBuffer(ctx.storage);
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS event_ids (
          event_id TEXT PRIMARY KEY,
@@ -38,8 +58,16 @@ export class EventJournal extends DurableObject<Env> {
          buffered_at_ms INTEGER NOT NULL,
          record TEXT NOT NULL
        );
-       CREATE INDEX IF NOT EXISTS buffered_events_by_table ON buffered_events (event_table, seq);`,
+       CREATE INDEX IF NOT EXISTS buffered_events_by_table ON buffered_events (event_table, seq);
+       CREATE TABLE IF NOT EXISTS accepted_counts (
+         event_table TEXT NOT NULL,
+         hour TEXT NOT NULL,
+         accepted INTEGER NOT NULL,
+         PRIMARY KEY (event_table, hour)
+       ) WITHOUT ROWID;
+       CREATE TABLE IF NOT EXISTS journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
     );
+    JournalLakeBuffer.createTables(ctx.storage.sql);
   }
 
   /**
@@ -48,7 +76,8 @@ export class EventJournal extends DurableObject<Env> {
    * `entriesJson` is the JSON text of `JournalEntry[]`: one string crosses the RPC boundary and
    * SQLite reads it directly, so the batch is neither cloned nor parsed in JavaScript.
    */
-  async append(entriesJson: string): Promise<JournalStatus[]> {
+  async append(projectId: string, entriesJson: string): Promise<JournalStatus[]> {
+    await this.rememberProject(projectId);
     const now = Date.now();
     const statuses: JournalStatus[] = [];
     this.ctx.storage.transactionSync(() => {
@@ -92,12 +121,97 @@ export class EventJournal extends DurableObject<Env> {
         entriesJson,
         freshJson,
       );
+      // Parity with the lake: accepted events per table and UTC hour of receipt.
+      this.ctx.storage.sql.exec(
+        `INSERT INTO accepted_counts (event_table, hour, accepted)
+         SELECT value ->> '$.table', substr(value ->> '$.record.received_at', 1, 13), count(*)
+         FROM json_each(?1) WHERE key IN (SELECT value FROM json_each(?2)) GROUP BY 1, 2
+         ON CONFLICT (event_table, hour) DO UPDATE SET accepted = accepted + excluded.accepted`,
+        entriesJson,
+        freshJson,
+      );
+      this.rowsSinceSizeCheck += fresh.length;
     });
-    if (!this.sweepScheduled) {
-      this.sweepScheduled = true;
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + SWEEP_INTERVAL_MS);
-    }
+    await this.scheduleRoll(now);
     return statuses;
+  }
+
+  /** The project this journal belongs to, recorded once so a flush can find every journal. */
+  private async rememberProject(projectId: string): Promise<void> {
+    if (this.projectId !== undefined) return;
+    const stored = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'project'").toArray()[0];
+    if (!stored) {
+      await this.env.JOURNAL_DIRECTORY.get(this.env.JOURNAL_DIRECTORY.idFromName("journals")).add(projectId);
+      this.ctx.storage.sql.exec("INSERT INTO journal_meta (name, value) VALUES ('project', ?)", projectId);
+    }
+    this.projectId = projectId;
+  }
+  private projectId: string | undefined;
+
+  /**
+   * Makes sure an alarm rolls the new rows within the roll interval, or now when a table holds
+   * a full file's worth (counted only every tenth of a file, to keep appends cheap).
+   */
+  private async scheduleRoll(now: number): Promise<void> {
+    let due = now + this.policy.intervalMs;
+    if (this.rowsSinceSizeCheck >= this.policy.maxRowsPerFile / 10) {
+      this.rowsSinceSizeCheck = 0;
+      const largest = this.ctx.storage.sql
+        .exec<{ rows: number }>("SELECT count(*) AS rows FROM buffered_events GROUP BY event_table ORDER BY rows DESC LIMIT 1")
+        .toArray()[0];
+      if (largest && largest.rows >= this.policy.maxRowsPerFile) due = now;
+    }
+    if (this.alarmAtMs === undefined) this.alarmAtMs = await this.ctx.storage.getAlarm();
+    if (this.alarmAtMs === null || due < this.alarmAtMs) {
+      await this.ctx.storage.setAlarm(due);
+      this.alarmAtMs = due;
+    }
+  }
+
+  /** Writes every buffered row to the lake now (`POST /admin/flush`). */
+  async flush(): Promise<JournalFlushResult> {
+    return this.writeFiles(TABLE_NAMES);
+  }
+
+  /**
+   * Writes the given tables (and any file a failed write left planned), one run at a time, then
+   * reports this journal's accepted and buffered counts to the catalog for parity.
+   */
+  private writeFiles(tables: readonly TableName[]): Promise<JournalFlushResult> {
+    const run = this.writing.then(async () => {
+      const catalog = catalogRpc(this.env);
+      const writer = new LakeFileWriter(
+        {
+          buffer: this.buffer,
+          objects: { put: async (key, bytes) => void (await this.env.SOURCE_BUCKET.put(key, bytes)) },
+          registry: { registerFile: async (bucket, key) => void (await catalog.registerFile(bucket, key)) },
+          encode: encodeLakeFile,
+        },
+        { maxRowsPerFile: this.policy.maxRowsPerFile, now: () => new Date(), newFileId: () => crypto.randomUUID() },
+      );
+      const files = await writer.writeTables(tables);
+      const project = this.projectId ?? this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'project'").toArray()[0]?.value;
+      if (project !== undefined) await catalog.recordAcceptedCounts(project, this.acceptedCounts());
+      return { project: project ?? "", files };
+    });
+    // The next run waits for this one whether it succeeded or not.
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Accepted and still-buffered events per table and UTC hour of receipt. */
+  acceptedCounts(): AcceptedCount[] {
+    return this.ctx.storage.sql
+      .exec<{ table: string; hour: string; accepted: number; buffered: number }>(
+        `WITH buffered AS (
+           SELECT event_table, substr(record ->> '$.received_at', 1, 13) AS hour, count(*) AS rows FROM buffered_events GROUP BY 1, 2
+         )
+         SELECT a.event_table AS "table", a.hour, a.accepted, coalesce(b.rows, 0) AS buffered
+         FROM accepted_counts AS a LEFT JOIN buffered AS b ON b.event_table = a.event_table AND b.hour = a.hour
+         ORDER BY 1, 2`,
+      )
+      .toArray()
+      .map((row) => ({ ...row }));
   }
 
   /** Rows buffered per table and not yet written to the lake. */
@@ -117,9 +231,35 @@ export class EventJournal extends DurableObject<Env> {
       .map((row) => JSON.parse(row.record) as unknown);
   }
 
-  /** Forgets ids older than the dedup window (the buffered events stay until the lake has them). */
+  /**
+   * Rolls the tables whose oldest row waited the roll interval (or that hold a full file),
+   * forgets ids older than the dedup window, and sets the next alarm. A failed write is retried
+   * shortly; its rows stay buffered meanwhile.
+   */
   override async alarm(): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM event_ids WHERE accepted_at_ms <= ?", Date.now() - this.windowMs);
-    await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    this.alarmAtMs = null;
+    const now = Date.now();
+    const sweepDue = Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'next_sweep_ms'").toArray()[0]?.value ?? 0);
+    if (sweepDue <= now) {
+      this.ctx.storage.sql.exec("DELETE FROM event_ids WHERE accepted_at_ms <= ?", now - this.windowMs);
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO journal_meta (name, value) VALUES ('next_sweep_ms', ?)", String(now + SWEEP_INTERVAL_MS));
+    }
+    const waiting = this.ctx.storage.sql
+      .exec<{ table: TableName; oldest: number; rows: number }>(
+        `SELECT event_table AS "table", min(buffered_at_ms) AS oldest, count(*) AS rows FROM buffered_events GROUP BY event_table`,
+      )
+      .toArray();
+    const due = waiting.filter((t) => t.oldest <= now - this.policy.intervalMs || t.rows >= this.policy.maxRowsPerFile).map((t) => t.table);
+    let next = now + SWEEP_INTERVAL_MS;
+    try {
+      if (due.length > 0 || this.buffer.plannedFiles().length > 0) await this.writeFiles(due);
+      const oldest = this.ctx.storage.sql.exec<{ oldest: number | null }>("SELECT min(buffered_at_ms) AS oldest FROM buffered_events").one().oldest;
+      if (oldest !== null) next = Math.min(next, Math.max(oldest + this.policy.intervalMs, now + 1_000));
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", stage: "lake-roll", message: error instanceof Error ? error.message : String(error) }));
+      next = now + WRITE_RETRY_MS;
+    }
+    await this.ctx.storage.setAlarm(next);
+    this.alarmAtMs = next;
   }
 }

@@ -1,0 +1,104 @@
+import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { decompress as zstdDecompress } from "fzstd";
+
+/** What the catalog records about one Parquet file, read from the file itself. */
+export interface ParquetFileFacts {
+  rows: number;
+  bytes: number;
+  /** Smallest and largest event `timestamp` (epoch ms), null when the file has no such column or no rows. */
+  minTimestampMs: number | null;
+  maxTimestampMs: number | null;
+  /** The file's top-level columns, in file order, with their Parquet type: the schema version's identity. */
+  columns: { name: string; type: string; nullable: boolean }[];
+  /** Rows per UTC hour of `received_at` (`2026-11-25T09`), for parity with what ingestion accepted. */
+  rowsByReceivedHour: Record<string, number>;
+}
+
+/** A read-only view of an object that serves byte ranges (an R2 object, a file, a buffer). */
+export interface RangeReader {
+  byteLength: number;
+  read(offset: number, length: number): Promise<ArrayBuffer>;
+}
+
+/** A range reader over an R2 object: one ranged GET per read, as hyparquet asks for footer and column chunks. */
+export function r2RangeReader(bucket: R2BucketLike, key: string, size: number): RangeReader {
+  return {
+    byteLength: size,
+    async read(offset, length) {
+      const object = await bucket.get(key, { range: { offset, length } });
+      if (!object) throw new Error(`${key} disappeared while it was read`);
+      return object.arrayBuffer();
+    },
+  };
+}
+
+/** The slice of the R2 binding the lake code uses (so packages stay free of Worker globals). */
+export interface R2BucketLike {
+  get(key: string, options?: { range?: { offset: number; length: number } }): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+}
+
+// Snappy is built into hyparquet; zstd (our sink's and Pipelines' default) comes from fzstd, pure JS,
+// because workerd forbids compiling WebAssembly at run time (hyparquet-compressors' snappy does).
+const compressors = {
+  ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
+};
+
+// Timestamps as epoch-ms numbers whatever unit the writer chose (our sink: ms; Pipelines may use µs).
+const toMs = {
+  timestampFromMilliseconds: (value: bigint) => Number(value),
+  timestampFromMicroseconds: (value: bigint) => Number(value / 1000n),
+  timestampFromNanoseconds: (value: bigint) => Number(value / 1_000_000n),
+};
+
+function asMs(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  if (value instanceof Date) return value.getTime();
+  return null;
+}
+
+function hourOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13);
+}
+
+/**
+ * Reads a Parquet file's facts from the file alone: the footer for rows and schema, and the
+ * `timestamp` and `received_at` columns for the time range and the received-hour histogram. The
+ * catalog uses it for every file, ours and Cloudflare Pipelines' alike, so its numbers are what
+ * the bytes say rather than what a writer claims.
+ */
+export async function readParquetFileFacts(reader: RangeReader): Promise<ParquetFileFacts> {
+  const file: AsyncBuffer = { byteLength: reader.byteLength, slice: (start, end) => reader.read(start, (end ?? reader.byteLength) - start) };
+  const metadata = await parquetMetadataAsync(file, { parsers: toMs });
+  const schema = parquetSchema(metadata);
+  const columns = schema.children.map((child) => ({
+    name: child.element.name,
+    type: String(child.element.logical_type?.type ?? child.element.converted_type ?? child.element.type ?? "GROUP"),
+    nullable: child.element.repetition_type !== "REQUIRED",
+  }));
+  const names = new Set(columns.map((c) => c.name));
+  const wanted = ["timestamp", "received_at"].filter((name) => names.has(name));
+  let minTimestampMs: number | null = null;
+  let maxTimestampMs: number | null = null;
+  const rowsByReceivedHour: Record<string, number> = {};
+  if (wanted.length > 0 && Number(metadata.num_rows) > 0) {
+    const rows = await parquetReadObjects({ file, metadata, columns: wanted, compressors, parsers: toMs });
+    for (const row of rows) {
+      const timestamp = asMs(row.timestamp);
+      if (timestamp !== null) {
+        if (minTimestampMs === null || timestamp < minTimestampMs) minTimestampMs = timestamp;
+        if (maxTimestampMs === null || timestamp > maxTimestampMs) maxTimestampMs = timestamp;
+      }
+      const received = asMs(row.received_at);
+      if (received !== null) {
+        const hour = hourOf(received);
+        rowsByReceivedHour[hour] = (rowsByReceivedHour[hour] ?? 0) + 1;
+      }
+    }
+  }
+  return { rows: Number(metadata.num_rows), bytes: reader.byteLength, minTimestampMs, maxTimestampMs, columns, rowsByReceivedHour };
+}

@@ -1,0 +1,163 @@
+// The catalog's operations, shared by its HTTP routes, its RPC methods (the ingestion sink,
+// compaction), the R2-notification queue consumer and the cron reconcile.
+import { TABLE_NAMES } from "@edge-analytics/event-schema";
+import {
+  type AcceptedCount,
+  costReport,
+  type CostReport,
+  type InventoryGroup,
+  inventoryGroupOf,
+  LAKE_BUCKETS,
+  type LakeBucketName,
+  type LakeTableName,
+  PROCESSED_TABLE_NAMES,
+  priceListFrom,
+  r2RangeReader,
+  readParquetFileFacts,
+  tableLocation,
+} from "@edge-analytics/lake";
+import type { LakeCatalog, RegisteredFile } from "./durable-objects/lake-catalog.ts";
+
+/** R2_PRICES is optional (a var or secret the operator may set), so `wrangler types` cannot see it. */
+export type CatalogEnv = Env & { R2_PRICES?: string };
+
+export function catalogStore(env: CatalogEnv): DurableObjectStub<LakeCatalog> {
+  return env.CATALOG_STORE.get(env.CATALOG_STORE.idFromName("lake"));
+}
+
+export function bucketNamed(env: CatalogEnv, bucket: string): R2Bucket | undefined {
+  switch (bucket as LakeBucketName) {
+    case LAKE_BUCKETS.source:
+      return env.SOURCE_BUCKET;
+    case LAKE_BUCKETS.processed:
+      return env.PROCESSED_BUCKET;
+    case LAKE_BUCKETS.catalog:
+      return env.CATALOG_BUCKET;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Registers one object from its own bytes (footer + time columns), then refreshes the snapshots.
+ * An object that no longer exists is removed from the catalog instead (a late notification).
+ */
+export async function registerObject(env: CatalogEnv, bucket: string, key: string): Promise<RegisteredFile | null> {
+  const r2 = bucketNamed(env, bucket);
+  if (!r2) throw new Error(`unknown bucket "${bucket}"`);
+  const head = await r2.head(key);
+  if (!head) {
+    await catalogStore(env).removeFile(bucket, key);
+    await writeSnapshots(env);
+    return null;
+  }
+  const facts = await readParquetFileFacts(r2RangeReader(r2, key, head.size));
+  const registered = await catalogStore(env).registerFile(bucket, key, facts);
+  await writeSnapshots(env);
+  return registered;
+}
+
+export async function removeObject(env: CatalogEnv, bucket: string, key: string): Promise<boolean> {
+  const removed = await catalogStore(env).removeFile(bucket, key);
+  if (removed) await writeSnapshots(env);
+  return removed;
+}
+
+export async function recordAcceptedCounts(env: CatalogEnv, project: string, counts: AcceptedCount[]): Promise<void> {
+  await catalogStore(env).recordAcceptedCounts(project, counts);
+}
+
+async function* listObjects(bucket: R2Bucket, prefix: string): AsyncGenerator<R2Object> {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
+    yield* page.objects;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+}
+
+export interface ReconcileResult {
+  registered: string[];
+  removed: string[];
+  unchanged: number;
+}
+
+/**
+ * Makes the catalog equal to the buckets' listings: files it lacks are registered (Pipelines'
+ * files when a notification was lost), files whose objects are gone are removed, and objects
+ * whose size changed are read again. The cron runs it; `POST /catalog/reconcile` too.
+ */
+export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
+  const result: ReconcileResult = { registered: [], removed: [], unchanged: 0 };
+  const store = catalogStore(env);
+  for (const table of [...TABLE_NAMES, ...PROCESSED_TABLE_NAMES] as LakeTableName[]) {
+    const { bucket, prefix } = tableLocation(table);
+    const r2 = bucketNamed(env, bucket);
+    if (!r2) continue;
+    const known = new Map((await store.files(table)).map((file) => [file.key, file.bytes]));
+    for await (const object of listObjects(r2, prefix)) {
+      if (!object.key.endsWith(".parquet")) continue;
+      const knownBytes = known.get(object.key);
+      known.delete(object.key);
+      if (knownBytes === object.size) {
+        result.unchanged += 1;
+        continue;
+      }
+      const facts = await readParquetFileFacts(r2RangeReader(r2, object.key, object.size));
+      await store.registerFile(bucket, object.key, facts);
+      result.registered.push(object.key);
+    }
+    for (const key of known.keys()) {
+      await store.removeFile(bucket, key);
+      result.removed.push(key);
+    }
+  }
+  if (result.registered.length > 0 || result.removed.length > 0) await writeSnapshots(env);
+  return result;
+}
+
+/**
+ * Writes the catalog's snapshot for external tools into `analytics-catalog`:
+ * `metadata/tables.json`, `metadata/partitions.json` and `schemas/<layer>/<table>/v<N>.json`.
+ */
+export async function writeSnapshots(env: CatalogEnv): Promise<void> {
+  const store = catalogStore(env);
+  const generatedAt = new Date().toISOString();
+  const tables = await store.tables();
+  const partitions: Record<string, unknown> = {};
+  for (const table of tables) {
+    if (table.files > 0) partitions[table.name] = await store.partitions(table.name);
+  }
+  const json = (value: unknown) => JSON.stringify(value, null, 2);
+  const httpMetadata = { contentType: "application/json" };
+  const writes: Promise<unknown>[] = [
+    env.CATALOG_BUCKET.put("metadata/tables.json", json({ generated_at: generatedAt, tables }), { httpMetadata }),
+    env.CATALOG_BUCKET.put("metadata/partitions.json", json({ generated_at: generatedAt, tables: partitions }), { httpMetadata }),
+  ];
+  for (const version of await store.schemaVersions()) {
+    const key = `schemas/${tableLocation(version.table).layer}/${version.table}/v${version.version}.json`;
+    writes.push(env.CATALOG_BUCKET.put(key, json(version), { httpMetadata }));
+  }
+  await Promise.all(writes);
+}
+
+/** Storage spend: every object of the three buckets, listed now, priced with the configured list. */
+export async function costs(env: CatalogEnv): Promise<CostReport> {
+  const groups = new Map<string, InventoryGroup>();
+  for (const bucketName of Object.values(LAKE_BUCKETS)) {
+    const r2 = bucketNamed(env, bucketName);
+    if (!r2) continue;
+    for await (const object of listObjects(r2, "")) {
+      const { group, table } = inventoryGroupOf(bucketName, object.key);
+      const id = `${bucketName}\u0000${group}`;
+      const entry = groups.get(id) ?? { bucket: bucketName, group, table, bytes: 0, objects: 0 };
+      entry.bytes += object.size;
+      entry.objects += 1;
+      groups.set(id, entry);
+    }
+  }
+  const windowHours = Number(env.COST_RATE_WINDOW_HOURS || "24");
+  const rate = await catalogStore(env).recentRawRate(windowHours);
+  const sorted = [...groups.values()].sort((a, b) => a.bucket.localeCompare(b.bucket) || a.group.localeCompare(b.group));
+  return costReport(Object.values(LAKE_BUCKETS), sorted, { window_hours: windowHours, ...rate }, priceListFrom(env.R2_PRICES), new Date());
+}

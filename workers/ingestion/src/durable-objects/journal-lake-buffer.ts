@@ -1,0 +1,94 @@
+import { lakeColumns, TABLE_BY_EVENT_TYPE, type EventType, type TableName } from "@edge-analytics/event-schema";
+import type { LakeRowBuffer, PlannedLakeFile } from "@edge-analytics/lake";
+
+const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map(([type, table]) => [table, type])) as Record<TableName, EventType>;
+
+/**
+ * One SELECT list per table that pulls the lake columns out of the stored JSON records inside
+ * SQLite, in `lakeColumns` order, so no record is parsed in JavaScript. Column names come from
+ * the zod schemas, never from input; the pattern check keeps it that way.
+ */
+const COLUMN_SELECTS = new Map<TableName, string>(
+  (Object.keys(TYPE_BY_TABLE) as TableName[]).map((table) => {
+    const list = lakeColumns(TYPE_BY_TABLE[table]).map((column) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(column.name)) throw new Error(`lake column name ${column.name} cannot be used in a JSON path`);
+      // `->` keeps the properties map as JSON text; `->>` gives SQL values (booleans as 1/0).
+      return column.kind === "json" ? `record -> '$.${column.name}'` : `record ->> '$.${column.name}'`;
+    });
+    return [table, list.join(", ")];
+  }),
+);
+
+/** The journal's SQLite as the lake sink's row buffer (`buffered_events` + `planned_files`). */
+export class JournalLakeBuffer implements LakeRowBuffer {
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  static createTables(sql: SqlStorage): void {
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS planned_files (
+         key TEXT PRIMARY KEY,
+         event_table TEXT NOT NULL,
+         first_seq INTEGER NOT NULL,
+         last_seq INTEGER NOT NULL,
+         rows INTEGER NOT NULL,
+         planned_at_ms INTEGER NOT NULL
+       ) WITHOUT ROWID`,
+    );
+  }
+
+  plannedFiles(): PlannedLakeFile[] {
+    return this.storage.sql
+      .exec<{ key: string; table: TableName; firstSeq: number; lastSeq: number; rows: number }>(
+        `SELECT key, event_table AS "table", first_seq AS firstSeq, last_seq AS lastSeq, rows FROM planned_files ORDER BY planned_at_ms, first_seq`,
+      )
+      .toArray()
+      .map((row) => ({ ...row }));
+  }
+
+  planFile(table: TableName, maxRows: number, key: string): PlannedLakeFile | undefined {
+    return this.storage.transactionSync(() => {
+      const range = this.storage.sql
+        .exec<{ firstSeq: number | null; lastSeq: number | null; rows: number }>(
+          `SELECT min(seq) AS firstSeq, max(seq) AS lastSeq, count(*) AS rows FROM (
+             SELECT seq FROM buffered_events
+             WHERE event_table = ?1 AND seq > coalesce((SELECT max(last_seq) FROM planned_files WHERE event_table = ?1), 0)
+             ORDER BY seq LIMIT ?2)`,
+          table,
+          maxRows,
+        )
+        .one();
+      if (range.rows === 0 || range.firstSeq === null || range.lastSeq === null) return undefined;
+      this.storage.sql.exec(
+        "INSERT INTO planned_files (key, event_table, first_seq, last_seq, rows, planned_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+        key,
+        table,
+        range.firstSeq,
+        range.lastSeq,
+        range.rows,
+        Date.now(),
+      );
+      return { table, key, firstSeq: range.firstSeq, lastSeq: range.lastSeq, rows: range.rows };
+    });
+  }
+
+  rowsOf(file: PlannedLakeFile): unknown[][] {
+    const select = COLUMN_SELECTS.get(file.table);
+    if (!select) throw new Error(`unknown lake table ${file.table}`);
+    const cursor = this.storage.sql.exec(
+      `SELECT ${select} FROM buffered_events WHERE event_table = ? AND seq BETWEEN ? AND ? ORDER BY seq`,
+      file.table,
+      file.firstSeq,
+      file.lastSeq,
+    );
+    return [...cursor.raw()] as unknown[][];
+  }
+
+  commitFile(file: PlannedLakeFile): void {
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec("DELETE FROM buffered_events WHERE event_table = ? AND seq BETWEEN ? AND ?", file.table, file.firstSeq, file.lastSeq);
+      this.storage.sql.exec("DELETE FROM planned_files WHERE key = ?", file.key);
+    });
+  }
+}
+
+export { TYPE_BY_TABLE };

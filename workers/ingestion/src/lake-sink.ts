@@ -1,0 +1,42 @@
+// The local lake sink's wiring: Parquet encoding (parquet-wasm, initialised from the bundled
+// module), the roll policy from vars, and the catalog reached over RPC.
+import type { TableName } from "@edge-analytics/event-schema";
+import { type AcceptedCount, encodeLakeRows, initParquetWasm, type LakeRow } from "@edge-analytics/lake";
+// wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
+import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
+import { TYPE_BY_TABLE } from "./durable-objects/journal-lake-buffer.ts";
+
+/** When the sink rolls a table's buffered rows into a file. */
+export interface LakeRollPolicy {
+  /** A row waits at most this long (Cloudflare Pipelines' default roll interval is 300 s). */
+  intervalMs: number;
+  /** Rows per file at most, and a table holding this many rolls at once: bounds the encoder's memory. */
+  maxRowsPerFile: number;
+}
+
+export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LAKE_ROLL_MAX_ROWS">): LakeRollPolicy {
+  const seconds = Number(env.LAKE_ROLL_INTERVAL_SECONDS || "300");
+  const rows = Number(env.LAKE_ROLL_MAX_ROWS || "100000");
+  if (!(seconds > 0) || !Number.isInteger(rows) || rows < 1) {
+    throw new Error(`LAKE_ROLL_INTERVAL_SECONDS must be > 0 and LAKE_ROLL_MAX_ROWS a positive integer (got ${seconds}, ${rows})`);
+  }
+  return { intervalMs: seconds * 1000, maxRowsPerFile: rows };
+}
+
+export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array {
+  initParquetWasm(parquetWasm);
+  // The rows come from the journal's SQL, which yields only SQL values: text, numbers, null.
+  return encodeLakeRows(TYPE_BY_TABLE[table], rows as LakeRow[]);
+}
+
+/** The catalog Worker's RPC methods the sink calls. */
+export interface CatalogRpc {
+  registerFile(bucket: string, key: string): Promise<unknown>;
+  recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void>;
+}
+
+export function catalogRpc(env: Pick<Env, "CATALOG">): CatalogRpc {
+  // `wrangler types` types a service binding as a plain Fetcher; its RPC methods are the catalog
+  // Worker's entrypoint (workers/catalog/src/index.ts), restated here as the narrow interface used.
+  return env.CATALOG as unknown as CatalogRpc;
+}

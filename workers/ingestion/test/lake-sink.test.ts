@@ -1,0 +1,204 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { EVENT_TYPES, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
+import { LakeFileWriter, type LakeObjectWriter, type LakeFileRegistry } from "@edge-analytics/lake";
+import { makeEvent } from "@edge-analytics/test-support";
+import { describe, expect, it } from "vitest";
+import type { EventJournal } from "../src/durable-objects/event-journal.ts";
+import { JournalLakeBuffer } from "../src/durable-objects/journal-lake-buffer.ts";
+import { catalogRpc, encodeLakeFile } from "../src/lake-sink.ts";
+import { ingest } from "./helpers.ts";
+import { catalogGet, journal, LAKE_KEY, LAKE_PROJECT, listKeys, readParquetObject } from "./lake-helpers.ts";
+
+const KEY_PATTERN = /^events\/([a-z_]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/[0-9a-f-]{36}\.parquet$/;
+
+/** Every row of every file of a table, with the file it came from. */
+async function rowsOfTable(table: TableName): Promise<{ key: string; row: Record<string, unknown> }[]> {
+  const out: { key: string; row: Record<string, unknown> }[] = [];
+  for (const key of await listKeys(`events/${table}/`)) {
+    for (const row of (await readParquetObject(key)).rows) out.push({ key, row });
+  }
+  return out;
+}
+
+function countIds(rows: { row: Record<string, unknown> }[], ids: string[]): Map<string, number> {
+  const wanted = new Set(ids);
+  const counts = new Map(ids.map((id) => [id, 0]));
+  for (const { row } of rows) if (wanted.has(String(row.event_id))) counts.set(String(row.event_id), (counts.get(String(row.event_id)) ?? 0) + 1);
+  return counts;
+}
+
+describe("the local sink writes accepted events to Parquet in R2, exactly once", () => {
+  it("writes every event type with types and nulls preserved, under the CONTRACT layout, and registers each file", async () => {
+    const events = [
+      ...EVENT_TYPES.map((type) => makeEvent(type)),
+      // Optional fields absent (nulls), non-ASCII text, a timestamp with an offset.
+      makeEvent("page_view", { user_id: undefined, page_title: "Café ☕ — 日本語 🚀", referrer: undefined, utm_source: undefined, time_on_page: undefined, timestamp: "2024-01-15T12:30:00.123+02:00" }),
+      makeEvent("api_request", { status_code: 503, duration_ms: 0.25, organization_id: undefined }),
+      makeEvent("custom", { properties: { plan: "pro", seats: 3, trial: false, note: null } }),
+    ];
+    const result = await ingest({ events }, { key: LAKE_KEY });
+    expect(result).toEqual({ accepted: events.length, duplicates: 0, rejected: [] });
+
+    // What the journal holds is what the files must say.
+    const expected = new Map<string, Record<string, unknown>>();
+    for (const table of new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))) {
+      for (const record of (await journal().read(table, 10_000)) as Record<string, unknown>[]) expected.set(String(record.event_id), record);
+    }
+
+    const flushed = await journal().flush();
+    expect(flushed.project).toBe(LAKE_PROJECT);
+    expect(flushed.files.map((f) => f.table).sort()).toEqual([...new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))].sort());
+    const now = new Date();
+
+    for (const file of flushed.files) {
+      const match = KEY_PATTERN.exec(file.key);
+      expect(match, file.key).not.toBeNull();
+      expect(match?.[1]).toBe(file.table);
+      // The hour partition is the UTC hour the sink wrote the file (as Pipelines does).
+      expect(Number(match?.[2])).toBe(now.getUTCFullYear());
+      const parquet = await readParquetObject(file.key);
+      expect(parquet.codec).toEqual(["ZSTD"]);
+      expect(parquet.numRows).toBe(file.rows);
+
+      const type = EVENT_TYPES.find((t) => TABLE_BY_EVENT_TYPE[t] === file.table)!;
+      for (const row of parquet.rows) {
+        const record = expected.get(String(row.event_id));
+        expect(record, `row ${String(row.event_id)} was never accepted`).toBeDefined();
+        for (const column of lakeColumns(type)) {
+          const stored = record?.[column.name];
+          const value = row[column.name];
+          if (stored === undefined || stored === null) {
+            expect(value, column.name).toBeNull();
+          } else if (column.kind === "timestamp") {
+            expect(value, column.name).toBe(Date.parse(String(stored)));
+          } else if (column.kind === "json") {
+            expect(JSON.parse(String(value)), column.name).toEqual(stored);
+          } else if (column.kind === "int64") {
+            expect(Number(value), column.name).toBe(stored);
+          } else {
+            expect(value, column.name).toEqual(stored);
+          }
+        }
+      }
+
+      // The catalog read the same file: its rows equal the file's rows.
+      const partition = file.key.split("/").slice(2, 6).join("/");
+      const catalog = await catalogGet<{ files: { key: string; rows: number; bytes: number; min_timestamp: string }[] }>(
+        `/catalog/files?table=${file.table}&partition=${encodeURIComponent(partition)}`,
+      );
+      const entry = catalog.body.files.find((f) => f.key === file.key);
+      expect(entry).toMatchObject({ rows: parquet.numRows, bytes: file.bytes });
+    }
+
+    // Every accepted event exactly once across all files; nothing left buffered.
+    const ids = events.map((e) => String(e.event_id));
+    const seen = new Map<string, number>();
+    for (const table of new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))) {
+      for (const [id, n] of countIds(await rowsOfTable(table), ids)) seen.set(id, (seen.get(id) ?? 0) + n);
+    }
+    expect([...seen.values()].every((n) => n === 1), JSON.stringify([...seen])).toBe(true);
+    expect(await journal().stats()).toEqual([]);
+
+    // Parity: what ingestion accepted per table and hour equals what landed.
+    const parity = await catalogGet<{ parity: { table: string; accepted: number; landed: number; status: string }[] }>("/catalog/parity");
+    expect(parity.body.parity.filter((row) => row.status !== "ok")).toEqual([]);
+  });
+
+  it("a flush with nothing buffered writes nothing; a duplicate sent after the flush is still a duplicate", async () => {
+    const event = makeEvent("usage");
+    await ingest(event, { key: LAKE_KEY });
+    expect((await journal().flush()).files).toHaveLength(1);
+    expect((await journal().flush()).files).toEqual([]);
+    expect(await ingest(event, { key: LAKE_KEY })).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    expect(await journal().stats()).toEqual([]);
+  });
+
+  it("rolls a table on time from the journal's alarm, like Pipelines' roll interval", async () => {
+    const event = makeEvent("user_action");
+    await ingest(event, { key: LAKE_KEY });
+    const stub = journal();
+    // Shorten this instance's interval so the buffered row is already due (the default is 300 s),
+    // and restore it afterwards so the other tests' rows wait as usual.
+    type Policy = { policy: { intervalMs: number; maxRowsPerFile: number } };
+    const original = await runInDurableObject(stub, (instance: EventJournal) => {
+      const saved = { ...(instance as unknown as Policy).policy };
+      (instance as unknown as Policy).policy = { intervalMs: 0, maxRowsPerFile: 100_000 };
+      return saved;
+    });
+    try {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    } finally {
+      await runInDurableObject(stub, (instance: EventJournal) => {
+        (instance as unknown as Policy).policy = original;
+      });
+    }
+    expect(await stub.stats()).toEqual([]);
+    const rows = await rowsOfTable("user_actions");
+    expect(countIds(rows, [String(event.event_id)]).get(String(event.event_id))).toBe(1);
+  });
+});
+
+type Step = "write" | "register" | "commit";
+
+/**
+ * A writer whose chosen step fails the way a crash would: before the object is written, after it
+ * is written but before it is registered, or after registration but before the rows are forgotten.
+ */
+function crashingWriter(state: DurableObjectState, failAt: Step): LakeFileWriter {
+  const catalog = catalogRpc(env);
+  const objects: LakeObjectWriter = {
+    async put(key, bytes) {
+      if (failAt === "write") throw new Error("crash before the object is written");
+      await env.SOURCE_BUCKET.put(key, bytes);
+    },
+  };
+  const registry: LakeFileRegistry = {
+    async registerFile(bucket, key) {
+      if (failAt === "register") throw new Error("crash after the write, before registration");
+      await catalog.registerFile(bucket, key);
+      if (failAt === "commit") throw new Error("crash after registration, before the rows are forgotten");
+    },
+  };
+  return new LakeFileWriter(
+    { buffer: new JournalLakeBuffer(state.storage), objects, registry, encode: encodeLakeFile },
+    { maxRowsPerFile: 100_000, now: () => new Date(), newFileId: () => crypto.randomUUID() },
+  );
+}
+
+describe("a crash at any step of a file write loses nothing and doubles nothing", () => {
+  for (const failAt of ["write", "register", "commit"] as const) {
+    it(`recovers from a crash at step "${failAt}"`, async () => {
+      const events = Array.from({ length: 25 }, (_, i) => makeEvent("video_event", { position: i }));
+      await ingest({ events }, { key: LAKE_KEY });
+      const ids = events.map((e) => String(e.event_id));
+      const stub = journal();
+
+      const planned = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+        // No roll of the journal's own may finish the file before this test does.
+        await state.storage.deleteAlarm();
+        await expect(crashingWriter(state, failAt).writeTables(["video_events"])).rejects.toThrow(/crash/);
+        return new JournalLakeBuffer(state.storage).plannedFiles();
+      });
+      // The plan survived the crash, and the rows are still buffered.
+      expect(planned).toHaveLength(1);
+      expect(planned[0]?.rows).toBe(25);
+      expect((await stub.stats()).find((s) => s.table === "video_events")?.rows).toBe(25);
+      const objectExists = (await env.SOURCE_BUCKET.head(planned[0]!.key)) !== null;
+      expect(objectExists).toBe(failAt !== "write");
+
+      // A fresh instance (as after a restart) finishes the planned file: same key, rows once.
+      const recovered = await stub.flush();
+      expect(recovered.files.map((f) => f.key)).toContain(planned[0]?.key);
+      const counts = countIds(await rowsOfTable("video_events"), ids);
+      expect([...counts.values()]).toEqual(ids.map(() => 1));
+      await runInDurableObject(stub, (_instance: EventJournal, state) => {
+        expect(new JournalLakeBuffer(state.storage).plannedFiles()).toEqual([]);
+      });
+      expect(await stub.stats()).toEqual([]);
+
+      const partition = planned[0]!.key.split("/").slice(2, 6).join("/");
+      const catalog = await catalogGet<{ files: { key: string; rows: number }[] }>(`/catalog/files?table=video_events&partition=${encodeURIComponent(partition)}`);
+      expect(catalog.body.files.filter((f) => f.key === planned[0]?.key)).toEqual([expect.objectContaining({ rows: 25 })]);
+    });
+  }
+});
