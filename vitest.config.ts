@@ -95,6 +95,18 @@ export default defineConfig({
         },
       },
       {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler-catalog.toml" },
+            miniflare: { bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" } },
+          }),
+        ],
+        test: {
+          name: "catalog",
+          include: ["workers/catalog/test/**/*.test.ts"],
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["tests/**/*.test.ts"],

@@ -9,7 +9,7 @@
 # Per table T, one per packages/event-schema/generated/pipelines/T.schema.json (generated from the
 # zod schemas: `node packages/event-schema/scripts/generate.ts`):
 #   stream    analytics_T           that schema; wrangler.jsonc env.production binds it as PIPELINE_<T>
-#   sink      analytics_T_sink      Parquet, zstd, to analytics-source events/T/year=%Y/month=%m/day=%d/hour=%h/<uuid>.parquet
+#   sink      analytics_T_sink      Parquet, zstd, to analytics-source events/T/year=%Y/month=%m/day=%d/hour=%H/<uuid>.parquet
 #   pipeline  analytics_T_pipeline  INSERT INTO analytics_T_sink SELECT * FROM analytics_T
 #
 # Environment:
@@ -26,7 +26,7 @@ parse_common_args "$@"
 SCHEMA_DIR=packages/event-schema/generated/pipelines
 BUCKET=analytics-source
 # The UTC hour the sink writes the rows, as the lake layout expects (CONTRACT.md "Lake layout").
-PARTITIONING='year=%Y/month=%m/day=%d/hour=%h'
+PARTITIONING='year=%Y/month=%m/day=%d/hour=%H'
 ROLL_INTERVAL_SECONDS="${PIPELINES_ROLL_INTERVAL_SECONDS:-300}"
 ROLL_SIZE_MB="${PIPELINES_ROLL_SIZE_MB:-}"
 

@@ -18,6 +18,8 @@ declare module "vitest" {
     stackOrigin: string;
     /** The example producer Worker (examples/producer-worker), bound to the stack's ingestion. */
     producerOrigin: string;
+    /** The stack's persisted state folder (`wrangler r2 object get --local --persist-to` reads it). */
+    stackStateDir: string;
   }
 }
 
@@ -135,5 +137,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide("stackOrigin", stack.origin);
   project.provide("producerOrigin", producerOrigin);
+  project.provide("stackStateDir", stack.stateDir);
   return teardown;
 }

@@ -148,6 +148,45 @@ function dryRun(script: Script): PrintedCommand[] {
   return printedCommands(result.stdout);
 }
 
+describe("the offline wrangler command check", () => {
+  // The check is what stands in for running wrangler, so it must reject what wrangler rejects.
+  it.each([
+    ["an unknown command", ["r2", "bucket", "lifecycle", "append", "b", "r", "--expire-days", "1"], /is not a wrangler/],
+    ["a namespace without a command", ["r2", "bucket", "lifecycle"], /is not a wrangler namespace/],
+    ["an unknown flag", ["r2", "bucket", "lifecycle", "add", "b", "r", "--expire-day", "1"], /unknown option --expire-day/],
+    ["a value outside choices", ["queues", "create", "q", "--jurisdiction", "mars"], /must be one of eu, us, fedramp/],
+    ["a non-number", ["basin", "pipelines", "sinks", "create", "s", "--type", "r2", "--bucket", "b", "--roll-interval", "5m"], /must be a number/],
+    ["a missing required option", ["r2", "bucket", "notification", "create", "b", "--event-types", "object-create"], /required option queue missing/],
+    ["a missing value", ["queues", "create", "q", "--delivery-delay-secs"], /needs a value/],
+    ["too many positionals", ["queues", "create", "q", "extra"], /too many positional arguments/],
+  ])("rejects %s", (_what, args, error) => {
+    expect(() => checkWranglerArgs(args)).toThrow(error);
+  });
+
+  it("follows aliases (`pipelines` is `basin pipelines`) and reads arrays, booleans and global flags", () => {
+    const { command, options } = checkWranglerArgs(["pipelines", "streams", "create", "s", "--http-enabled=false", "-c", "wrangler.jsonc"]);
+    expect(command).toBe("pipelines streams create");
+    expect(options.get("http-enabled")).toEqual(["false"]);
+    expect(options.get("config")).toEqual(["wrangler.jsonc"]);
+    const notification = checkWranglerArgs(["r2", "bucket", "notification", "create", "b", "--event-types", "object-create", "object-delete", "--queue", "q"]);
+    expect(notification.options.get("event-types")).toEqual(["object-create", "object-delete"]);
+  });
+
+  it("splits printed command lines as a shell would", () => {
+    expect(shellWords(`wrangler x --sql 'INSERT INTO a SELECT * FROM b' --key "$SECRET" --p=year=%Y`)).toEqual([
+      "wrangler",
+      "x",
+      "--sql",
+      "INSERT INTO a SELECT * FROM b",
+      "--key",
+      "$SECRET",
+      "--p=year=%Y",
+    ]);
+    // How lib.sh's display_arg quotes a value with a single quote in it.
+    expect(shellWords(`a 'it'\\''s'`)).toEqual(["a", "it's"]);
+  });
+});
+
 describe("infrastructure scripts with --dry-run", () => {
   it.each(SCRIPTS)("%s succeeds and prints only commands wrangler 4.164 accepts", (script) => {
     const result = dryRuns.get(script);

@@ -22,15 +22,15 @@ function argSpecs(definitions: object | undefined): Record<string, ArgSpec> {
   return Object.fromEntries(Object.entries(definitions ?? {}).map(([name, spec]: [string, unknown]) => [name, spec as ArgSpec]));
 }
 
-/** The shell words of a printed command line: bare words, '...' and "..." (no escapes inside). */
+/** The shell words of a printed command line: bare words, '...', "..." (no escapes inside) and backslash-escaped characters. */
 export function shellWords(line: string): string[] {
   const words: string[] = [];
-  const pattern = /\s*(?:'([^']*)'|"([^"]*)"|([^\s'"]+))/gy;
+  const pattern = /\s*(?:'([^']*)'|"([^"]*)"|\\(.)|([^\s'"\\]+))/gy;
   let current: string | undefined;
   let lastEnd = 0;
   for (let match = pattern.exec(line); match; match = pattern.exec(line)) {
     const gap = match[0].length - match[0].trimStart().length;
-    const piece = match[1] ?? match[2] ?? match[3] ?? "";
+    const piece = match[1] ?? match[2] ?? match[3] ?? match[4] ?? "";
     // Adjacent quoted and bare pieces form one word (e.g. --x='a b').
     if (current !== undefined && gap === 0 && match.index === lastEnd) current += piece;
     else {
