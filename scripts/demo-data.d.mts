@@ -47,6 +47,8 @@ export declare function loadDemoDataOnce(options: {
   seed?: number;
   count?: number;
   apiKey?: string;
+  /** The operator key for `POST /admin/flush` (default local-admin-key). */
+  adminKey?: string;
   log?: (message: string) => void;
 }): Promise<
   | { skipped: true; marker: string; previous: { loaded_at: string; events: number; [field: string]: unknown } }
@@ -54,6 +56,8 @@ export declare function loadDemoDataOnce(options: {
       skipped: false;
       marker: string;
       loaded_at: string;
+      /** Parquet files the flush after loading wrote. */
+      lake_files: number;
       seed: number;
       events: number;
       by_type: Record<string, number>;

@@ -74,6 +74,8 @@ async function main() {
     `  GraphQL        POST ${origin}/graphql             X-API-Key: local-dev-key`,
     `  dashboard      GET  ${origin}/`,
     `  catalog        GET  ${origin}/catalog/tables      X-API-Key: local-admin-key`,
+    `  storage costs  GET  ${origin}/catalog/costs       X-API-Key: local-admin-key`,
+    `  flush to lake  POST ${origin}/admin/flush         X-API-Key: local-admin-key`,
     `  compaction     POST ${origin}/compact             X-API-Key: local-admin-key`,
     `  AE SQL         POST ${origin}${AE_SQL_PATH}   Authorization: Bearer local-admin-key`,
     "Keys: local-dev-key (project local), other-dev-key (project other), local-admin-key (operator).",
