@@ -16,6 +16,8 @@ import { cpus } from "node:os";
 import aeHotQuery from "./ae-hot-query.mjs";
 import ingestionProfile from "./ingestion-profile.mjs";
 import ingestionThroughput from "./ingestion-throughput.mjs";
+import lakeEncode from "./lake-encode.mjs";
+import lakeSink from "./lake-sink.mjs";
 import { cleanupAll } from "./lib/cleanup.mjs";
 import { describeMachineLoad } from "./lib/machine.mjs";
 import { fixed, table } from "./lib/stats.mjs";
@@ -35,7 +37,7 @@ import { fixed, table } from "./lib/stats.mjs";
  */
 
 /** Every benchmark, in run order. Add a module here to register it. */
-export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, ingestionProfile]);
+export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, lakeEncode, lakeSink, ingestionProfile]);
 
 function numberFromEnv(name, fallback, { min = 1, integer = false } = {}) {
   const raw = process.env[name];

@@ -126,20 +126,21 @@ export function processTreeCpuSeconds(pid) {
  * throughput, NOTES.md) and a private dev registry (a bench Worker never binds to, or is bound
  * by, a stack running on the same machine). Resolves once `GET <readyPath>` answers 200.
  *
- * @param {{ name: string, config: string, readyPath?: string, log?: (line: string) => void, startTimeoutMs?: number, inspector?: boolean }} options
- *   `config` is relative to the repository root or absolute; `inspector`: also open the DevTools
+ * @param {{ name: string, config: string | string[], readyPath?: string, log?: (line: string) => void, startTimeoutMs?: number, inspector?: boolean }} options
+ *   `config` (one or several, run in one process) is relative to the repository root or absolute; `inspector`: also open the DevTools
  *   protocol on a free port (`inspectorOrigin`), e.g. for a CPU profile (bench/lib/cpu-profile.mjs).
  * @returns {Promise<{ name: string, origin: string, inspectorOrigin?: string, pid: number, startSeconds: number, cpuSeconds: () => number, stop: () => Promise<void>, output: () => string }>}
  */
 export async function startWranglerDev({ name, config, readyPath = "/", log = () => {}, startTimeoutMs = 120_000, inspector = false }) {
+  // Several configs run in one process (the first gets the port), e.g. a bench Worker + the catalog.
+  const configs = Array.isArray(config) ? config : [config];
   if (!existsSync(wranglerCli)) throw new Error("wrangler is not installed (node_modules/wrangler): run `npm run setup`");
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const stateDir = mkdtempSync(join(tmpdir(), `bench-${name}-state-`));
   const registryDir = mkdtempSync(join(tmpdir(), `bench-${name}-registry-`));
   const args = [
-    "-c",
-    resolve(repoRoot, config),
+    ...configs.flatMap((c) => ["-c", resolve(repoRoot, c)]),
     "--ip",
     "127.0.0.1",
     "--port",

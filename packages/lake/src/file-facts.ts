@@ -1,4 +1,4 @@
-import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { decompress as zstdDecompress } from "fzstd";
 
 /** What the catalog records about one Parquet file, read from the file itself. */
@@ -61,6 +61,27 @@ function asMs(value: unknown): number | null {
   return null;
 }
 
+/**
+ * Min and max (epoch ms) of a top-level column over the whole file from the row groups' footer
+ * statistics, or undefined when any row group lacks them.
+ */
+function footerRange(metadata: FileMetaData, column: string): { min: number; max: number; nulls: number } | undefined {
+  let min: number | undefined;
+  let max: number | undefined;
+  let nulls = 0;
+  for (const group of metadata.row_groups) {
+    const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column);
+    const stats = chunk?.meta_data?.statistics;
+    const low = asMs(stats?.min_value ?? stats?.min);
+    const high = asMs(stats?.max_value ?? stats?.max);
+    if (low === null || high === null) return undefined;
+    min = min === undefined ? low : Math.min(min, low);
+    max = max === undefined ? high : Math.max(max, high);
+    nulls += Number(stats?.null_count ?? 0);
+  }
+  return min === undefined || max === undefined ? undefined : { min, max, nulls };
+}
+
 function hourOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 13);
 }
@@ -81,24 +102,45 @@ export async function readParquetFileFacts(reader: RangeReader): Promise<Parquet
     nullable: child.element.repetition_type !== "REQUIRED",
   }));
   const names = new Set(columns.map((c) => c.name));
-  const wanted = ["timestamp", "received_at"].filter((name) => names.has(name));
+  const rows = Number(metadata.num_rows);
   let minTimestampMs: number | null = null;
   let maxTimestampMs: number | null = null;
   const rowsByReceivedHour: Record<string, number> = {};
-  if (wanted.length > 0 && Number(metadata.num_rows) > 0) {
-    const rows = await parquetReadObjects({ file, metadata, columns: wanted, compressors, parsers: toMs });
-    for (const row of rows) {
-      const timestamp = asMs(row.timestamp);
-      if (timestamp !== null) {
-        if (minTimestampMs === null || timestamp < minTimestampMs) minTimestampMs = timestamp;
-        if (maxTimestampMs === null || timestamp > maxTimestampMs) maxTimestampMs = timestamp;
+  if (rows === 0) return { rows, bytes: reader.byteLength, minTimestampMs, maxTimestampMs, columns, rowsByReceivedHour };
+
+  // The footer's statistics answer without reading data when every row group has them (our sink
+  // writes them); a file whose rows were all received within one hour needs no histogram either.
+  const timestampStats = footerRange(metadata, "timestamp");
+  const receivedStats = footerRange(metadata, "received_at");
+  const receivedInOneHour = receivedStats !== undefined && receivedStats.nulls === 0 && hourOf(receivedStats.min) === hourOf(receivedStats.max);
+  if (timestampStats) {
+    minTimestampMs = timestampStats.min;
+    maxTimestampMs = timestampStats.max;
+  }
+  if (receivedInOneHour) rowsByReceivedHour[hourOf(receivedStats.min)] = rows;
+
+  const wanted = [
+    ...(!timestampStats && names.has("timestamp") ? ["timestamp"] : []),
+    ...(!receivedInOneHour && names.has("received_at") ? ["received_at"] : []),
+  ];
+  if (wanted.length > 0) {
+    const data = await parquetReadObjects({ file, metadata, columns: wanted, compressors, parsers: toMs });
+    for (const row of data) {
+      if (wanted.includes("timestamp")) {
+        const timestamp = asMs(row.timestamp);
+        if (timestamp !== null) {
+          if (minTimestampMs === null || timestamp < minTimestampMs) minTimestampMs = timestamp;
+          if (maxTimestampMs === null || timestamp > maxTimestampMs) maxTimestampMs = timestamp;
+        }
       }
-      const received = asMs(row.received_at);
-      if (received !== null) {
-        const hour = hourOf(received);
-        rowsByReceivedHour[hour] = (rowsByReceivedHour[hour] ?? 0) + 1;
+      if (wanted.includes("received_at")) {
+        const received = asMs(row.received_at);
+        if (received !== null) {
+          const hour = hourOf(received);
+          rowsByReceivedHour[hour] = (rowsByReceivedHour[hour] ?? 0) + 1;
+        }
       }
     }
   }
-  return { rows: Number(metadata.num_rows), bytes: reader.byteLength, minTimestampMs, maxTimestampMs, columns, rowsByReceivedHour };
+  return { rows, bytes: reader.byteLength, minTimestampMs, maxTimestampMs, columns, rowsByReceivedHour };
 }

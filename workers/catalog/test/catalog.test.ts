@@ -166,6 +166,35 @@ describe("the catalog learns files from the bucket itself, as from Cloudflare Pi
   });
 });
 
+describe("parity: events accepted by ingestion vs rows landed, per table and hour of receipt", () => {
+  it("counts landed rows per received hour from the file itself, and flags what does not add up", async () => {
+    const nine = Date.UTC(2030, 0, 1, 9, 59, 59);
+    const ten = Date.UTC(2030, 0, 1, 10, 0, 1);
+    // One file whose rows were received across two hours (the footer alone cannot split them).
+    await putRawFile("page_view", rowsOf("page_view", [nine, nine, ten], [nine, nine, ten]));
+    await reconcile();
+    const catalog = new CatalogWorker(createExecutionContext(), env);
+    await catalog.recordAcceptedCounts("parity-a", [
+      { table: "page_views", hour: "2030-01-01T09", accepted: 2, buffered: 0 },
+      { table: "page_views", hour: "2030-01-01T10", accepted: 1, buffered: 0 },
+      { table: "page_views", hour: "2030-01-01T11", accepted: 4, buffered: 4 },
+    ]);
+    const ok = await get<{ ok: boolean; parity: { hour: string; accepted: number; landed: number; buffered: number; status: string }[] }>("/catalog/parity?table=page_views");
+    const hours = ok.body.parity.filter((row) => row.hour.startsWith("2030-01-01"));
+    expect(hours).toEqual([
+      { table: "page_views", hour: "2030-01-01T09", accepted: 2, landed: 2, buffered: 0, status: "ok" },
+      { table: "page_views", hour: "2030-01-01T10", accepted: 1, landed: 1, buffered: 0, status: "ok" },
+      { table: "page_views", hour: "2030-01-01T11", accepted: 4, landed: 0, buffered: 4, status: "pending" },
+    ]);
+
+    // A journal that says it accepted more than landed with nothing buffered: a loss, visible.
+    await catalog.recordAcceptedCounts("parity-a", [{ table: "page_views", hour: "2030-01-01T09", accepted: 3, buffered: 0 }]);
+    const bad = await get<{ ok: boolean; mismatches: number; parity: { hour: string; status: string }[] }>("/catalog/parity?table=page_views");
+    expect(bad.body.ok).toBe(false);
+    expect(bad.body.parity.find((row) => row.hour === "2030-01-01T09")?.status).toBe("mismatch");
+  });
+});
+
 describe("GET /catalog/costs", () => {
   it("reports exactly what the buckets hold, priced with the documented list", async () => {
     await putRawFile("page_view", rowsOf("page_view", [Date.UTC(2026, 0, 3)], Date.UTC(2026, 0, 3)));

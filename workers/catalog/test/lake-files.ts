@@ -11,7 +11,7 @@ initParquetWasm(wasm);
 export const ADMIN = { "x-api-key": "local-admin-key" };
 
 /** Lake rows of `type` (values in lakeColumns order) with the given timestamps (ms). */
-export function rowsOf(type: EventType, timestamps: number[], receivedAt: number): LakeRow[] {
+export function rowsOf(type: EventType, timestamps: number[], receivedAt: number | number[]): LakeRow[] {
   return timestamps.map((timestamp, i) =>
     lakeColumns(type).map((column): LakeValue => {
       switch (column.name) {
@@ -22,9 +22,11 @@ export function rowsOf(type: EventType, timestamps: number[], receivedAt: number
         case "timestamp":
           return timestamp;
         case "received_at":
-          return receivedAt;
+          return Array.isArray(receivedAt) ? (receivedAt[i] ?? null) : receivedAt;
         case "project_id":
           return "local";
+        case "version":
+          return "1.0.0";
         case "session_id":
           return `s-${i % 3}`;
         case "environment":

@@ -1,4 +1,4 @@
-import { type ColumnSpec, type EventType, lakeColumns } from "@edge-analytics/event-schema";
+import { type ColumnSpec, EVENT_TYPES, type EventType, lakeColumns } from "@edge-analytics/event-schema";
 import { arrowSchemaFor } from "@edge-analytics/event-schema/arrow";
 import {
   type Bool,
@@ -26,14 +26,17 @@ export type LakeValue = string | number | bigint | boolean | null;
 /** One row of an event type's lake table: values in `lakeColumns(type)` order. */
 export type LakeRow = readonly LakeValue[];
 
-/** A row that cannot be stored: names the column and the row (index into the input) at fault. */
+/**
+ * A row that cannot be stored: names the row (index into the input) and, when one column is at
+ * fault, the column.
+ */
 export class LakeRowError extends Error {
   override readonly name = "LakeRowError";
-  readonly column: string;
+  readonly column: string | undefined;
   readonly row: number;
 
-  constructor(column: string, row: number, problem: string) {
-    super(`column "${column}", row ${row}: ${problem}`);
+  constructor(column: string | undefined, row: number, problem: string) {
+    super(column === undefined ? `row ${row}: ${problem}` : `column "${column}", row ${row}: ${problem}`);
     this.column = column;
     this.row = row;
   }
@@ -66,6 +69,8 @@ const BLOCK_ROWS = 1024;
  * @example lakeRowsToArrow("custom", [["custom", id, "2024-01-15T10:30:00.000Z", ...]]).numRows // 1
  */
 export function lakeRowsToArrow(type: EventType, rows: readonly LakeRow[]): Table {
+  // The type often comes from a partition key or a queue message, not from typed code.
+  if (!EVENT_TYPES.includes(type)) throw new Error(`unknown event type ${JSON.stringify(type)}`);
   const columns = lakeColumns(type);
   const schema = schemaOf(type);
   const count = rows.length;
@@ -79,7 +84,7 @@ export function lakeRowsToArrow(type: EventType, rows: readonly LakeRow[]): Tabl
     for (let r = start; r < end; r++) {
       const length = rows[r]?.length;
       if (length !== columns.length) {
-        throw new LakeRowError(columns[0]?.name ?? type, r, `row has ${length ?? "no"} values, the ${type} table has ${columns.length} columns`);
+        throw new LakeRowError(undefined, r, `row has ${length ?? "no"} values, the ${type} table has ${columns.length} columns`);
       }
     }
     for (const builder of builders) builder.append(rows, start, end);
@@ -138,10 +143,11 @@ class Validity {
 
 function wrongKind(column: ColumnSpec, row: number, value: unknown): LakeRowError {
   const shown = typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : String(value);
-  return new LakeRowError(column.name, row, `expected a ${column.kind} value, got ${typeof value} ${shown}`);
+  return new LakeRowError(column.name, row, `expected a value of kind ${column.kind}, got ${typeof value} ${shown}`);
 }
 
 const utf8Encoder = new TextEncoder();
+const MAX_UTF8_BYTES = 2 ** 31 - 1;
 
 /**
  * Utf8 data without an encode call per value: a block's strings are concatenated and encoded with
@@ -204,14 +210,17 @@ class Utf8Builder implements ColumnBuilder {
   }
 
   /**
-   * Makes room for `needed` more bytes; a new buffer is sized by projecting the bytes per row so
-   * far onto all rows, so a column is usually copied once or twice, not log2(size) times.
+   * Makes room for `needed` more bytes. A new buffer is sized by projecting the bytes per row so
+   * far onto all rows (plus 10%), so a column is usually allocated once and rarely copied.
    */
   reserve(needed: number, rowsDone: number): void {
     const required = this.written + needed;
     if (required <= this.bytes.length) return;
+    // Arrow Utf8 offsets are int32.
+    if (required > MAX_UTF8_BYTES) throw new Error(`column "${this.column.name}": more than 2 GiB of text; encode fewer rows per file`);
     const projected = Math.ceil((required / rowsDone) * this.count * 1.1);
-    const grown = new Uint8Array(Math.max(required, projected, this.bytes.length * 2));
+    const capacity = Math.min(MAX_UTF8_BYTES, Math.max(required, projected, Math.ceil(this.bytes.length * 1.25)));
+    const grown = new Uint8Array(capacity);
     grown.set(this.bytes.subarray(0, this.written));
     this.bytes = grown;
   }

@@ -23,7 +23,7 @@ const ISO_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d
 export function parseTimestampMs(text: string): number {
   if (text.length === CANONICAL_LENGTH) {
     const fast = parseCanonical(text);
-    if (fast === fast) return fast; // not NaN
+    if (!Number.isNaN(fast)) return fast;
   }
   return ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
 }

@@ -10,7 +10,7 @@ const FINGERPRINT_HEX_DIGITS = 16;
  * different schema versions apart without comparing footers column by column. SHA-256 so any
  * tool can recompute it (`sha256sum`, Python's hashlib); computed in JS because it must be
  * synchronous and WebCrypto's digest is not.
- * @example schemaFingerprint(lakeColumns("page_view")) // "3f5c0e0d8a1b2c4e" (16 hex digits)
+ * @example schemaFingerprint(lakeColumns("page_view")) // "4bb00186939f7315"
  */
 export function schemaFingerprint(columns: readonly Pick<ColumnSpec, "name" | "kind" | "nullable">[]): string {
   const text = columns.map((c) => `${c.name}:${c.kind}:${c.nullable ? "nullable" : "required"}`).join(",");

@@ -64,8 +64,12 @@ export interface ParityRow {
   accepted: number;
   landed: number;
   buffered: number;
-  /** ok: landed == accepted; pending: the difference is still buffered; mismatch: anything else (a loss or a duplicate). */
-  status: "ok" | "pending" | "mismatch";
+  /**
+   * ok: landed == accepted; pending: the difference is still buffered; mismatch: anything else (a
+   * loss or a duplicate); unreported: rows landed but no journal reported counts for the hour (files
+   * written by Cloudflare Pipelines, whose ingestion path does not count yet).
+   */
+  status: "ok" | "pending" | "mismatch" | "unreported";
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -296,7 +300,7 @@ export class LakeCatalog extends DurableObject<Env> {
    */
   async parity(table?: string): Promise<ParityRow[]> {
     const rows = this.ctx.storage.sql
-      .exec<{ table_name: string; hour: string; accepted: number; buffered: number; landed: number }>(
+      .exec<{ table_name: string; hour: string; accepted: number; buffered: number; landed: number; reported: number }>(
         `WITH accepted AS (
            SELECT table_name, hour, sum(accepted) AS accepted, sum(buffered) AS buffered FROM accepted_counts GROUP BY table_name, hour
          ), landed AS (
@@ -306,7 +310,7 @@ export class LakeCatalog extends DurableObject<Env> {
          ), pairs AS (
            SELECT table_name, hour FROM accepted UNION SELECT table_name, hour FROM landed
          )
-         SELECT p.table_name, p.hour, coalesce(a.accepted, 0) AS accepted, coalesce(a.buffered, 0) AS buffered, coalesce(l.landed, 0) AS landed
+         SELECT p.table_name, p.hour, (a.table_name IS NOT NULL) AS reported, coalesce(a.accepted, 0) AS accepted, coalesce(a.buffered, 0) AS buffered, coalesce(l.landed, 0) AS landed
          FROM pairs AS p
          LEFT JOIN accepted AS a ON a.table_name = p.table_name AND a.hour = p.hour
          LEFT JOIN landed AS l ON l.table_name = p.table_name AND l.hour = p.hour
@@ -321,7 +325,7 @@ export class LakeCatalog extends DurableObject<Env> {
       accepted: row.accepted,
       landed: row.landed,
       buffered: row.buffered,
-      status: row.landed === row.accepted ? "ok" : row.landed + row.buffered === row.accepted ? "pending" : "mismatch",
+      status: !row.reported ? "unreported" : row.landed === row.accepted ? "ok" : row.landed + row.buffered === row.accepted ? "pending" : "mismatch",
     }));
   }
 

@@ -142,7 +142,8 @@ export class EventJournal extends DurableObject<Env> {
     const stored = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'project'").toArray()[0];
     if (!stored) {
       await this.env.JOURNAL_DIRECTORY.get(this.env.JOURNAL_DIRECTORY.idFromName("journals")).add(projectId);
-      this.ctx.storage.sql.exec("INSERT INTO journal_meta (name, value) VALUES ('project', ?)", projectId);
+      // Two first appends may race here; both name the same project.
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO journal_meta (name, value) VALUES ('project', ?)", projectId);
     }
     this.projectId = projectId;
   }
