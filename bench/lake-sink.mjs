@@ -12,7 +12,7 @@
 // and reports bytes per event on disk vs NDJSON.
 //
 // Targets (issue "The lake"): encode >= 500,000 rows/s; <= 40 bytes per page_view.
-// Settings: BENCH_LAKE_ROWS (default 100,000 = one file at the default LAKE_ROLL_MAX_ROWS),
+// Settings: BENCH_LAKE_ROWS (default 25,000 = one file at the default LAKE_ROLL_MAX_ROWS),
 // BENCH_LAKE_ROUNDS (default 3).
 import { performance } from "node:perf_hooks";
 import { generatePageViews } from "./lake-encode.mjs";
@@ -47,7 +47,7 @@ export default {
   title: "Lake sink in workerd: accepted page views to Parquet in R2 (real EventJournal + catalog) vs NDJSON",
   defaultEnabled: true,
   async run(ctx) {
-    const rows = integerFromEnv("BENCH_LAKE_ROWS", 100_000, 1000);
+    const rows = integerFromEnv("BENCH_LAKE_ROWS", 25_000, 1000);
     const rounds = integerFromEnv("BENCH_LAKE_ROUNDS", 3, 1);
     const problems = [];
     ctx.log("starting bench/lake-sink-worker (real EventJournal) + the catalog Worker in one wrangler dev");

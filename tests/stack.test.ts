@@ -61,14 +61,15 @@ describe("one origin", () => {
     for (const worker of WORKERS) expect(body.workers[worker]?.status, worker).toBe("ok");
   });
 
-  // Paths these Workers do not serve yet answer a 404 that names the Worker that answered, which
-  // proves the router sent the request there with its path intact.
+  // Paths these Workers do not serve answer a 404 that names the Worker that answered, which
+  // proves the router sent the request there with its path intact (with the admin key, which
+  // the catalog and compaction check before routing).
   it.each([
     ["GET", "/catalog/x", "analytics-catalog"],
     ["GET", "/compact/status", "analytics-compaction"],
     ["GET", "/assets/app.js", "analytics-api"],
   ])("%s %s reaches %s", async (method, path, worker) => {
-    const response = await fetch(`${stackOrigin}${path}`, { method });
+    const response = await fetch(`${stackOrigin}${path}`, { method, headers: { "x-api-key": "local-admin-key" } });
     expect(response.status).toBe(404);
     const body = (await response.json()) as ErrorBody;
     expect(body.error.status).toBe(404);

@@ -2,7 +2,15 @@ export * from "./layout.ts";
 export * from "./file-facts.ts";
 export * from "./roll.ts";
 export * from "./costs.ts";
-export { encodeLakeRows, type ParquetWriteOptions } from "./parquet/encode-lake-rows.ts";
-export { initParquetWasm } from "./parquet/parquet-wasm.ts";
-export type { LakeRow, LakeValue } from "./parquet/lake-rows-to-arrow.ts";
 export * from "./parity.ts";
+export {
+  encodeLakeRows,
+  type ParquetWriteOptions,
+  DEFAULT_MAX_ROW_GROUP_ROWS,
+  EVENT_TYPE_METADATA_KEY,
+  PARQUET_CREATED_BY,
+  SCHEMA_METADATA_KEY,
+} from "./parquet/encode-lake-rows.ts";
+export { initParquetWasm, isParquetWasmInitialised } from "./parquet/parquet-wasm.ts";
+export { type LakeRow, LakeRowError, lakeRowsToArrow, type LakeValue } from "./parquet/lake-rows-to-arrow.ts";
+export { schemaFingerprint } from "./parquet/schema-fingerprint.ts";

@@ -16,7 +16,7 @@ export interface LakeRollPolicy {
 
 export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LAKE_ROLL_MAX_ROWS">): LakeRollPolicy {
   const seconds = Number(env.LAKE_ROLL_INTERVAL_SECONDS || "300");
-  const rows = Number(env.LAKE_ROLL_MAX_ROWS || "100000");
+  const rows = Number(env.LAKE_ROLL_MAX_ROWS || "25000");
   if (!(seconds > 0) || !Number.isInteger(rows) || rows < 1) {
     throw new Error(`LAKE_ROLL_INTERVAL_SECONDS must be > 0 and LAKE_ROLL_MAX_ROWS a positive integer (got ${seconds}, ${rows})`);
   }
