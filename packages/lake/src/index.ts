@@ -14,3 +14,4 @@ export {
 export { initParquetWasm, isParquetWasmInitialised } from "./parquet/parquet-wasm.ts";
 export { type LakeRow, LakeRowError, lakeRowsToArrow, type LakeValue } from "./parquet/lake-rows-to-arrow.ts";
 export { schemaFingerprint } from "./parquet/schema-fingerprint.ts";
+export * from "./compaction.ts";

@@ -94,12 +94,14 @@ export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
     const { bucket, prefix } = tableLocation(table);
     const r2 = bucketNamed(env, bucket);
     if (!r2) continue;
-    const known = new Map((await store.files(table)).map((file) => [file.key, file.bytes]));
+    // Every state: a compaction's staged outputs and retired inputs are in the bucket too, and are
+    // the compaction's to settle, never the reconcile's.
+    const known = new Map((await store.keysUnder(bucket, prefix)).map((file) => [file.key, file]));
     for await (const object of listObjects(r2, prefix)) {
       if (!object.key.endsWith(".parquet")) continue;
-      const knownBytes = known.get(object.key);
+      const file = known.get(object.key);
       known.delete(object.key);
-      if (knownBytes === object.size) {
+      if (file && (file.state !== "active" || file.bytes === object.size)) {
         result.unchanged += 1;
         continue;
       }
@@ -107,9 +109,10 @@ export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
       await store.registerFile(bucket, object.key, facts);
       result.registered.push(object.key);
     }
-    for (const key of known.keys()) {
-      await store.removeFile(bucket, key);
-      result.removed.push(key);
+    for (const file of known.values()) {
+      if (file.state !== "active") continue;
+      await store.removeFile(bucket, file.key);
+      result.removed.push(file.key);
     }
   }
   if (result.registered.length > 0 || result.removed.length > 0) await writeSnapshots(env);

@@ -1,14 +1,14 @@
 // analytics-catalog: what the lake holds (tables, partitions, files, schema versions), parity
 // with ingestion, and what it costs. HTTP under /catalog (admin key); RPC for the ingestion sink
 // and compaction; R2 event notifications and a cron reconcile for files others write.
+import { type AcceptedCount, type LakeTableName, r2RangeReader, readParquetFileFacts, type UnfinishedRun } from "@edge-analytics/lake";
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { type CatalogEnv, recordAcceptedCounts, reconcile, registerObject, removeObject } from "./catalog-service.ts";
-import type { AcceptedCount } from "@edge-analytics/lake";
-import type { RegisteredFile } from "./durable-objects/lake-catalog.ts";
+import { type CatalogEnv, catalogStore, recordAcceptedCounts, reconcile, registerObject, removeObject, writeSnapshots } from "./catalog-service.ts";
+import type { CompactionRun, RegisteredFile } from "./durable-objects/lake-catalog.ts";
 import { createHttpApp } from "./http-app.ts";
 
 export { LakeCatalog } from "./durable-objects/lake-catalog.ts";
-export type { AcceptedCount, RegisteredFile };
+export type { AcceptedCount, CompactionRun, RegisteredFile };
 
 const app = createHttpApp();
 
@@ -44,6 +44,56 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
   /** RPC: one project's accepted and still-buffered counts per table and hour (parity). */
   async recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void> {
     await recordAcceptedCounts(this.env, project, counts);
+  }
+
+  // --- Compaction (the compaction Worker's side of a run; see packages/lake/src/compaction.ts) ---
+
+  async partitionFiles(table: LakeTableName, partition: string): Promise<{ key: string; rows: number; bytes: number }[]> {
+    return catalogStore(this.env).partitionFiles(table, partition);
+  }
+
+  async compactionCandidates(openPartition: string, targetBytes: number, table?: string) {
+    return catalogStore(this.env).compactionCandidates(openPartition, targetBytes, table);
+  }
+
+  async beginCompaction(run: { runId: string; table: LakeTableName; partition: string; inputs: string[]; outputs: string[]; leaseMs: number }) {
+    return catalogStore(this.env).beginCompaction(run);
+  }
+
+  /** Reads each written output's facts from R2 (as for any file), then records them, still invisible. */
+  async stageCompactionOutputs(runId: string, written: string[]): Promise<void> {
+    const outputs = [];
+    for (const key of written) {
+      const head = await this.env.SOURCE_BUCKET.head(key);
+      if (!head) throw new Error(`compaction output ${key} is not in analytics-source`);
+      outputs.push({ key, facts: await readParquetFileFacts(r2RangeReader(this.env.SOURCE_BUCKET, key, head.size)) });
+    }
+    await catalogStore(this.env).stageCompactionOutputs(runId, outputs);
+  }
+
+  async commitCompaction(runId: string): Promise<void> {
+    await catalogStore(this.env).commitCompaction(runId);
+    await writeSnapshots(this.env);
+  }
+
+  async finishCompaction(runId: string, report: Record<string, unknown>): Promise<void> {
+    await catalogStore(this.env).finishCompaction(runId, report);
+  }
+
+  async abortCompaction(runId: string, reason: string): Promise<void> {
+    await catalogStore(this.env).abortCompaction(runId, reason);
+  }
+
+  async closeAbortedCompaction(runId: string): Promise<void> {
+    await catalogStore(this.env).closeAbortedCompaction(runId);
+  }
+
+  async unfinishedCompactions(): Promise<UnfinishedRun[]> {
+    return catalogStore(this.env).unfinishedCompactions();
+  }
+
+  async recentCompactions(limit: number): Promise<CompactionRun[]> {
+    return catalogStore(this.env).recentCompactions(limit);
   }
 
   /** R2 event notifications of analytics-source (production: Pipelines' files). */

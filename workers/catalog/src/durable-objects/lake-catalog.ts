@@ -47,6 +47,24 @@ export interface SchemaVersion {
   first_seen_at: string;
 }
 
+export type FileState = "active" | "staged" | "retired";
+
+export type CompactionRunState = "planned" | "staged" | "swapped" | "done" | "aborting" | "aborted";
+
+/** One compaction run as the catalog records it. */
+export interface CompactionRun {
+  run_id: string;
+  table: LakeTableName;
+  partition: string;
+  state: CompactionRunState;
+  inputs: string[];
+  outputs: string[];
+  lease_until: string;
+  started_at: string;
+  finished_at: string | null;
+  report: Record<string, unknown> | null;
+}
+
 /** A registration's outcome. */
 export interface RegisteredFile {
   table: LakeTableName;
@@ -104,6 +122,9 @@ export class LakeCatalog extends DurableObject<Env> {
          max_timestamp_ms INTEGER,
          schema_version INTEGER NOT NULL,
          registered_at_ms INTEGER NOT NULL,
+         -- active: readers see it; staged: a compaction's output not yet swapped in; retired: a
+         -- compaction's input swapped out, its object not yet deleted. Only active files are listed.
+         state TEXT NOT NULL DEFAULT 'active',
          PRIMARY KEY (bucket, key)
        ) WITHOUT ROWID;
        CREATE INDEX IF NOT EXISTS files_by_table ON files (table_name, partition);
@@ -114,6 +135,19 @@ export class LakeCatalog extends DurableObject<Env> {
          rows INTEGER NOT NULL,
          PRIMARY KEY (bucket, key, hour)
        ) WITHOUT ROWID;
+       CREATE TABLE IF NOT EXISTS compaction_runs (
+         run_id TEXT PRIMARY KEY,
+         table_name TEXT NOT NULL,
+         partition TEXT NOT NULL,
+         state TEXT NOT NULL,
+         inputs TEXT NOT NULL,
+         outputs TEXT NOT NULL,
+         lease_until_ms INTEGER NOT NULL,
+         started_at_ms INTEGER NOT NULL,
+         finished_at_ms INTEGER,
+         report TEXT
+       ) WITHOUT ROWID;
+       CREATE INDEX IF NOT EXISTS compaction_runs_by_partition ON compaction_runs (table_name, partition, state);
        CREATE TABLE IF NOT EXISTS accepted_counts (
          project TEXT NOT NULL,
          table_name TEXT NOT NULL,
@@ -123,14 +157,22 @@ export class LakeCatalog extends DurableObject<Env> {
          PRIMARY KEY (project, table_name, hour)
        ) WITHOUT ROWID;`,
     );
+    // Catalogs created before file states existed (local state of an earlier checkout).
+    const columns = ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(files)").toArray();
+    if (!columns.some((c) => c.name === "state")) ctx.storage.sql.exec("ALTER TABLE files ADD COLUMN state TEXT NOT NULL DEFAULT 'active'");
   }
 
   /** Records (or updates) a file from its facts, assigning a schema version when its columns are new. */
   async registerFile(bucket: string, key: string, facts: ParquetFileFacts): Promise<RegisteredFile> {
     const location = parseLakeObjectKey(bucket, key);
     if (!location) throw new Error(`${bucket}/${key} is not a lake table file`);
+    return this.ctx.storage.transactionSync(() => this.upsertFile(bucket, key, location, facts));
+  }
+
+  /** The body of a registration (inside the caller's transaction). A file keeps its state. */
+  private upsertFile(bucket: string, key: string, location: { table: LakeTableName; partition: string }, facts: ParquetFileFacts): RegisteredFile {
     const sql = this.ctx.storage.sql;
-    return this.ctx.storage.transactionSync(() => {
+    {
       const now = Date.now();
       const fingerprint = JSON.stringify(facts.columns);
       let version = sql
@@ -181,7 +223,7 @@ export class LakeCatalog extends DurableObject<Env> {
         sql.exec("INSERT INTO file_received_hours (bucket, key, hour, rows) VALUES (?, ?, ?, ?)", bucket, key, hour, rows);
       }
       return { table: location.table, partition: location.partition, key, rows: facts.rows, bytes: facts.bytes, schema_version: version, new_schema_version: newVersion };
-    });
+    }
   }
 
   /** Forgets a file (deleted from its bucket). Returns whether it was known. */
@@ -192,12 +234,20 @@ export class LakeCatalog extends DurableObject<Env> {
     });
   }
 
-  /** Keys the catalog holds under a prefix of a bucket (for the reconcile against a bucket listing). */
-  async keysUnder(bucket: string, prefix: string): Promise<string[]> {
+  /**
+   * Every key the catalog holds under a prefix, in any state, with its size: the reconcile must
+   * neither register a compaction's staged output or retired input as a new file nor drop them.
+   */
+  async keysUnder(bucket: string, prefix: string): Promise<{ key: string; bytes: number; state: FileState }[]> {
     return this.ctx.storage.sql
-      .exec<{ key: string }>("SELECT key FROM files WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key", bucket, prefix.length, prefix)
+      .exec<{ key: string; bytes: number; state: FileState }>(
+        "SELECT key, bytes, state FROM files WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key",
+        bucket,
+        prefix.length,
+        prefix,
+      )
       .toArray()
-      .map((row) => row.key);
+      .map((row) => ({ ...row }));
   }
 
   /** Every lake table, raw then processed, with totals (zero before its first file). */
@@ -205,7 +255,7 @@ export class LakeCatalog extends DurableObject<Env> {
     const totals = new Map(
       this.ctx.storage.sql
         .exec<{ table_name: string; rows: number; bytes: number; files: number }>(
-          "SELECT table_name, sum(rows) AS rows, sum(bytes) AS bytes, count(*) AS files FROM files GROUP BY table_name",
+          "SELECT table_name, sum(rows) AS rows, sum(bytes) AS bytes, count(*) AS files FROM files WHERE state = 'active' GROUP BY table_name",
         )
         .toArray()
         .map((row) => [row.table_name, row]),
@@ -232,7 +282,7 @@ export class LakeCatalog extends DurableObject<Env> {
   async partitions(table: LakeTableName): Promise<CatalogPartition[]> {
     return this.ctx.storage.sql
       .exec<{ partition: string; files: number; rows: number; bytes: number }>(
-        "SELECT partition, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes FROM files WHERE table_name = ? GROUP BY partition ORDER BY partition",
+        "SELECT partition, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes FROM files WHERE table_name = ? AND state = 'active' GROUP BY partition ORDER BY partition",
         table,
       )
       .toArray()
@@ -243,7 +293,7 @@ export class LakeCatalog extends DurableObject<Env> {
     const rows = this.ctx.storage.sql
       .exec<{ key: string; partition: string; rows: number; bytes: number; min_ms: number | null; max_ms: number | null; schema_version: number; registered_at_ms: number }>(
         `SELECT key, partition, rows, bytes, min_timestamp_ms AS min_ms, max_timestamp_ms AS max_ms, schema_version, registered_at_ms
-         FROM files WHERE table_name = ?1 AND (?2 IS NULL OR partition = ?2) ORDER BY partition, key`,
+         FROM files WHERE table_name = ?1 AND state = 'active' AND (?2 IS NULL OR partition = ?2) ORDER BY partition, key`,
         table,
         partition ?? null,
       )
@@ -306,7 +356,7 @@ export class LakeCatalog extends DurableObject<Env> {
          ), landed AS (
            SELECT f.table_name, h.hour, sum(h.rows) AS landed
            FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
-           WHERE f.bucket = 'analytics-source' GROUP BY f.table_name, h.hour
+           WHERE f.bucket = 'analytics-source' AND f.state = 'active' GROUP BY f.table_name, h.hour
          ), pairs AS (
            SELECT table_name, hour FROM accepted UNION SELECT table_name, hour FROM landed
          )
@@ -329,11 +379,203 @@ export class LakeCatalog extends DurableObject<Env> {
     }));
   }
 
+  // --- Compaction: a run swaps a partition's small files for merged ones, atomically here. -------
+
+  /** Active files of one partition, oldest first (the compaction's inputs). */
+  async partitionFiles(table: LakeTableName, partition: string): Promise<{ key: string; rows: number; bytes: number }[]> {
+    return this.ctx.storage.sql
+      .exec<{ key: string; rows: number; bytes: number }>(
+        "SELECT key, rows, bytes FROM files WHERE table_name = ? AND partition = ? AND state = 'active' ORDER BY min_timestamp_ms, key",
+        table,
+        partition,
+      )
+      .toArray()
+      .map((row) => ({ ...row }));
+  }
+
+  /**
+   * Partitions worth compacting: raw, closed (before `openPartition`, the hour the sink writes
+   * into now), holding at least two active files smaller than `targetBytes`, and no unfinished run.
+   */
+  async compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<{ table: LakeTableName; partition: string; files: number; bytes: number }[]> {
+    return this.ctx.storage.sql
+      .exec<{ table: LakeTableName; partition: string; files: number; bytes: number }>(
+        `SELECT f.table_name AS "table", f.partition, count(*) AS files, sum(f.bytes) AS bytes FROM files AS f
+         WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND f.bytes < ?2 AND f.partition < ?1 AND (?3 IS NULL OR f.table_name = ?3)
+           AND NOT EXISTS (SELECT 1 FROM compaction_runs AS r WHERE r.table_name = f.table_name AND r.partition = f.partition AND r.state IN ('planned', 'staged', 'swapped', 'aborting'))
+         GROUP BY f.table_name, f.partition HAVING count(*) >= 2 ORDER BY f.partition, f.table_name`,
+        openPartition,
+        targetBytes,
+        table ?? null,
+      )
+      .toArray()
+      .map((row) => ({ ...row }));
+  }
+
+  /**
+   * Starts a run: the compare-and-swap that makes concurrent runs on one partition impossible. It
+   * refuses while another run of the partition is unfinished, or when an input is no longer an
+   * active file of the partition. The output keys are recorded (as staged, invisible files) BEFORE
+   * any is written, so neither an R2 notification nor the reconcile can make one visible early.
+   */
+  async beginCompaction(run: { runId: string; table: LakeTableName; partition: string; inputs: string[]; outputs: string[]; leaseMs: number }): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const busy = sql
+        .exec<{ run_id: string }>("SELECT run_id FROM compaction_runs WHERE table_name = ? AND partition = ? AND state IN ('planned', 'staged', 'swapped', 'aborting')", run.table, run.partition)
+        .toArray()[0];
+      if (busy) return { ok: false as const, reason: `run ${busy.run_id} on ${run.table}/${run.partition} is unfinished` };
+      const active = sql
+        .exec<{ n: number }>(
+          "SELECT count(*) AS n FROM files WHERE bucket = 'analytics-source' AND state = 'active' AND table_name = ? AND partition = ? AND key IN (SELECT value FROM json_each(?))",
+          run.table,
+          run.partition,
+          JSON.stringify(run.inputs),
+        )
+        .one().n;
+      if (active !== run.inputs.length) return { ok: false as const, reason: "the partition's files changed since the run was planned" };
+      const now = Date.now();
+      sql.exec(
+        "INSERT INTO compaction_runs (run_id, table_name, partition, state, inputs, outputs, lease_until_ms, started_at_ms) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?)",
+        run.runId,
+        run.table,
+        run.partition,
+        JSON.stringify(run.inputs),
+        JSON.stringify(run.outputs),
+        now + run.leaseMs,
+        now,
+      );
+      for (const key of run.outputs) {
+        sql.exec(
+          `INSERT INTO files (bucket, key, table_name, partition, rows, bytes, schema_version, registered_at_ms, state)
+           VALUES ('analytics-source', ?, ?, ?, 0, 0, 0, ?, 'staged')`,
+          key,
+          run.table,
+          run.partition,
+          now,
+        );
+      }
+      return { ok: true as const };
+    });
+  }
+
+  private runningRun(runId: string, states: CompactionRunState[]): CompactionRun {
+    const run = this.compactionRun(runId);
+    if (!run) throw new Error(`no compaction run ${runId}`);
+    if (!states.includes(run.state)) throw new Error(`compaction run ${runId} is ${run.state}, expected ${states.join(" or ")}`);
+    if (Date.parse(run.lease_until) <= Date.now()) throw new Error(`compaction run ${runId} lost its lease (it expired at ${run.lease_until})`);
+    return run;
+  }
+
+  /**
+   * Records the written outputs' facts (read from the objects by the Worker); they stay invisible.
+   * Planned outputs that were not written (a pass with no rows) are dropped from the run.
+   */
+  async stageCompactionOutputs(runId: string, outputs: { key: string; facts: ParquetFileFacts }[]): Promise<void> {
+    const run = this.runningRun(runId, ["planned"]);
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      for (const output of outputs) {
+        if (!run.outputs.includes(output.key)) throw new Error(`${output.key} is not an output of run ${runId}`);
+        this.upsertFile("analytics-source", output.key, { table: run.table, partition: run.partition }, output.facts);
+      }
+      const written = outputs.map((o) => o.key);
+      const unwritten = run.outputs.filter((key) => !written.includes(key));
+      sql.exec("DELETE FROM files WHERE bucket = 'analytics-source' AND state = 'staged' AND key IN (SELECT value FROM json_each(?))", JSON.stringify(unwritten));
+      sql.exec("UPDATE compaction_runs SET state = 'staged', outputs = ? WHERE run_id = ?", JSON.stringify(written), runId);
+    });
+  }
+
+  /** The swap, in one transaction: the outputs become the partition's files, the inputs retire. */
+  async commitCompaction(runId: string): Promise<void> {
+    const run = this.runningRun(runId, ["staged"]);
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      sql.exec("UPDATE files SET state = 'retired' WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", JSON.stringify(run.inputs));
+      sql.exec("UPDATE files SET state = 'active' WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", JSON.stringify(run.outputs));
+      sql.exec("UPDATE compaction_runs SET state = 'swapped' WHERE run_id = ?", runId);
+    });
+  }
+
+  /** After the inputs' objects are deleted: forgets them and records the run's report. */
+  async finishCompaction(runId: string, report: Record<string, unknown>): Promise<void> {
+    const run = this.compactionRun(runId);
+    if (!run || run.state !== "swapped") throw new Error(`compaction run ${runId} is ${run?.state ?? "unknown"}, expected swapped`);
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      const inputs = JSON.stringify(run.inputs);
+      sql.exec("DELETE FROM file_received_hours WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", inputs);
+      sql.exec("DELETE FROM files WHERE bucket = 'analytics-source' AND state = 'retired' AND key IN (SELECT value FROM json_each(?))", inputs);
+      sql.exec("UPDATE compaction_runs SET state = 'done', finished_at_ms = ?, report = ? WHERE run_id = ?", Date.now(), JSON.stringify(report), runId);
+    });
+  }
+
+  /**
+   * Starts undoing a run that did not swap (refused once it has: the swap is final). Its outputs
+   * stay recorded as staged, so the reconcile cannot mistake their objects for new files, until
+   * `closeAbortedCompaction` after the objects are deleted.
+   */
+  async abortCompaction(runId: string, reason: string): Promise<void> {
+    const run = this.compactionRun(runId);
+    if (!run || (run.state !== "planned" && run.state !== "staged" && run.state !== "aborting")) {
+      throw new Error(`compaction run ${runId} is ${run?.state ?? "unknown"}, cannot be aborted`);
+    }
+    this.ctx.storage.sql.exec("UPDATE compaction_runs SET state = 'aborting', report = ? WHERE run_id = ?", JSON.stringify({ aborted: reason }), runId);
+  }
+
+  /** After an aborted run's output objects are deleted: forgets them. */
+  async closeAbortedCompaction(runId: string): Promise<void> {
+    const run = this.compactionRun(runId);
+    if (!run || run.state !== "aborting") throw new Error(`compaction run ${runId} is ${run?.state ?? "unknown"}, expected aborting`);
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      const outputs = JSON.stringify(run.outputs);
+      sql.exec("DELETE FROM file_received_hours WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", outputs);
+      sql.exec("DELETE FROM files WHERE bucket = 'analytics-source' AND state = 'staged' AND key IN (SELECT value FROM json_each(?))", outputs);
+      sql.exec("UPDATE compaction_runs SET state = 'aborted', finished_at_ms = ? WHERE run_id = ?", Date.now(), runId);
+    });
+  }
+
+  compactionRun(runId: string): CompactionRun | undefined {
+    return this.compactionRunsWhere("run_id = ?", [runId], 1)[0];
+  }
+
+  /** Runs that neither finished nor were aborted: what a crash left (or a run in progress). */
+  async unfinishedCompactions(): Promise<CompactionRun[]> {
+    return this.compactionRunsWhere("state IN ('planned', 'staged', 'swapped', 'aborting')", [], 1000);
+  }
+
+  /** The latest runs, newest first (`GET /compact/status`). */
+  async recentCompactions(limit: number): Promise<CompactionRun[]> {
+    return this.compactionRunsWhere("1 = 1", [], limit);
+  }
+
+  private compactionRunsWhere(where: string, bindings: (string | number)[], limit: number): CompactionRun[] {
+    return this.ctx.storage.sql
+      .exec<{ run_id: string; table_name: LakeTableName; partition: string; state: CompactionRunState; inputs: string; outputs: string; lease_until_ms: number; started_at_ms: number; finished_at_ms: number | null; report: string | null }>(
+        `SELECT * FROM compaction_runs WHERE ${where} ORDER BY started_at_ms DESC, run_id LIMIT ${Math.max(1, Math.floor(limit))}`,
+        ...bindings,
+      )
+      .toArray()
+      .map((row) => ({
+        run_id: row.run_id,
+        table: row.table_name,
+        partition: row.partition,
+        state: row.state,
+        inputs: JSON.parse(row.inputs) as string[],
+        outputs: JSON.parse(row.outputs) as string[],
+        lease_until: new Date(row.lease_until_ms).toISOString(),
+        started_at: new Date(row.started_at_ms).toISOString(),
+        finished_at: iso(row.finished_at_ms),
+        report: row.report === null ? null : (JSON.parse(row.report) as Record<string, unknown>),
+      }));
+  }
+
   /** Raw bytes, files and rows registered in the last `hours`, the basis of the cost projection. */
   async recentRawRate(hours: number): Promise<{ bytes: number; files: number; rows: number }> {
     const row = this.ctx.storage.sql
       .exec<{ bytes: number | null; files: number; rows: number | null }>(
-        "SELECT sum(bytes) AS bytes, count(*) AS files, sum(rows) AS rows FROM files WHERE bucket = 'analytics-source' AND registered_at_ms >= ?",
+        "SELECT sum(bytes) AS bytes, count(*) AS files, sum(rows) AS rows FROM files WHERE bucket = 'analytics-source' AND state = 'active' AND registered_at_ms >= ? AND key NOT LIKE '%/compacted-%'",
         Date.now() - hours * 3_600_000,
       )
       .one();

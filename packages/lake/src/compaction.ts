@@ -1,0 +1,262 @@
+import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
+import { decompress as zstdDecompress } from "fzstd";
+import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import type { RangeReader } from "./file-facts.ts";
+import type { LakeRow, LakeValue } from "./parquet/lake-rows-to-arrow.ts";
+
+/** What a compaction run reports (and the catalog records). */
+export interface CompactionReport {
+  run_id: string;
+  table: TableName;
+  partition: string;
+  files_in: number;
+  files_out: number;
+  rows_in: number;
+  rows_out: number;
+  duplicates_removed: number;
+  bytes_in: number;
+  bytes_out: number;
+  bytes_saved: number;
+  /** Passes over the inputs: one per output, each keeping the rows whose event_id hashes to it. */
+  outputs: string[];
+  duration_ms: number;
+}
+
+export type CompactionOutcome = { status: "compacted"; report: CompactionReport } | { status: "skipped"; table: TableName; partition: string; reason: string };
+
+/** An unfinished run as the catalog lists it. */
+export interface UnfinishedRun {
+  run_id: string;
+  table: string;
+  partition: string;
+  state: "planned" | "staged" | "swapped" | "done" | "aborting" | "aborted";
+  inputs: string[];
+  outputs: string[];
+  lease_until: string;
+}
+
+/** The catalog's side of a run (the catalog Worker's RPC methods). */
+export interface CompactionCatalog {
+  partitionFiles(table: TableName, partition: string): Promise<{ key: string; rows: number; bytes: number }[]>;
+  beginCompaction(run: { runId: string; table: TableName; partition: string; inputs: string[]; outputs: string[]; leaseMs: number }): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Reads the written outputs' facts from R2 and records them, still invisible. Outputs not listed are dropped from the run. */
+  stageCompactionOutputs(runId: string, written: string[]): Promise<void>;
+  /** The atomic swap: outputs visible, inputs retired. */
+  commitCompaction(runId: string): Promise<void>;
+  finishCompaction(runId: string, report: Record<string, unknown>): Promise<void>;
+  /** Starts undoing a run that has not swapped; refuses (throws) once it has. */
+  abortCompaction(runId: string, reason: string): Promise<void>;
+  /** After the aborted run's output objects are deleted. */
+  closeAbortedCompaction(runId: string): Promise<void>;
+  unfinishedCompactions(): Promise<UnfinishedRun[]>;
+}
+
+/** The bucket's side (analytics-source). */
+export interface CompactionObjects {
+  reader(key: string): Promise<RangeReader | undefined>;
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+}
+
+export type EncodeRows = (type: EventType, rows: LakeRow[]) => Uint8Array;
+
+export interface CompactionOptions {
+  /** Files at least this large are left alone; outputs aim at it (default 128 MiB). */
+  targetBytes: number;
+  /** Rows per output at most: the memory budget of one pass (rows held + their Parquet encoding). */
+  maxRowsPerFile: number;
+  /** How long a run may hold its partition before another run may undo it. */
+  leaseMs: number;
+  newRunId: () => string;
+  now: () => number;
+}
+
+const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map(([type, table]) => [table, type])) as Record<TableName, EventType>;
+
+const compressors = {
+  ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
+};
+const toMs = {
+  timestampFromMilliseconds: (value: bigint) => Number(value),
+  timestampFromMicroseconds: (value: bigint) => Number(value / 1000n),
+  timestampFromNanoseconds: (value: bigint) => Number(value / 1_000_000n),
+};
+
+/** FNV-1a of the id: which output (of `outputs`) a row belongs to, so duplicates always meet. */
+export function outputOfEventId(eventId: string, outputs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < eventId.length; i++) {
+    hash ^= eventId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % outputs;
+}
+
+/** The output key of a run: in the partition's folder, named so the sink's keys never collide. */
+export function compactedObjectKey(table: TableName, partition: string, runId: string, index: number): string {
+  return `events/${table}/${partition}/compacted-${runId}-${index}.parquet`;
+}
+
+function toLakeValue(value: unknown): LakeValue {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "object") return JSON.stringify(value);
+  return value as LakeValue;
+}
+
+/**
+ * One pass: the rows of every input whose event_id hashes to `output`, read row group by row
+ * group, deduplicated by event_id (keeping the first seen), mapped onto the table's current
+ * columns (columns an older file lacks are null: the newest schema wins), sorted by timestamp.
+ */
+export async function mergeOutput(
+  inputs: RangeReader[],
+  type: EventType,
+  output: number,
+  outputs: number,
+): Promise<{ rows: LakeRow[]; duplicates: number }> {
+  const columns = lakeColumns(type);
+  const timestampIndex = columns.findIndex((c) => c.name === "timestamp");
+  const idIndex = columns.findIndex((c) => c.name === "event_id");
+  const seen = new Set<string>();
+  const rows: LakeValue[][] = [];
+  let duplicates = 0;
+  for (const reader of inputs) {
+    const file: AsyncBuffer = { byteLength: reader.byteLength, slice: (start, end) => reader.read(start, (end ?? reader.byteLength) - start) };
+    const metadata = await parquetMetadataAsync(file, { parsers: toMs });
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const objects = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors, parsers: toMs });
+      for (const object of objects) {
+        const id = String(object.event_id);
+        if (outputOfEventId(id, outputs) !== output) continue;
+        if (seen.has(id)) {
+          duplicates += 1;
+          continue;
+        }
+        seen.add(id);
+        rows.push(columns.map((column) => toLakeValue(object[column.name])));
+      }
+      start = end;
+    }
+  }
+  rows.sort((a, b) => Number(a[timestampIndex]) - Number(b[timestampIndex]) || String(a[idIndex]).localeCompare(String(b[idIndex])));
+  return { rows, duplicates };
+}
+
+/** Abort first: the catalog refuses once the swap happened, and then the outputs must stay. */
+async function undo(catalog: CompactionCatalog, objects: CompactionObjects, runId: string, outputs: string[], reason: string): Promise<void> {
+  await catalog.abortCompaction(runId, reason);
+  await objects.delete(outputs);
+  await catalog.closeAbortedCompaction(runId);
+}
+
+/**
+ * Settles what earlier runs left: a swapped run gets its inputs deleted and is finished; a run
+ * that never swapped is undone (outputs deleted, run aborted) once its lease has expired, so a
+ * run still in progress elsewhere is left alone.
+ */
+export async function recoverCompactions(catalog: CompactionCatalog, objects: CompactionObjects, now: number): Promise<{ finished: string[]; undone: string[] }> {
+  const result = { finished: [] as string[], undone: [] as string[] };
+  for (const run of await catalog.unfinishedCompactions()) {
+    if (run.state === "swapped") {
+      await objects.delete(run.inputs);
+      await catalog.finishCompaction(run.run_id, { recovered: true, finished_after_crash: true });
+      result.finished.push(run.run_id);
+    } else if (run.state === "aborting" || ((run.state === "planned" || run.state === "staged") && Date.parse(run.lease_until) <= now)) {
+      await undo(catalog, objects, run.run_id, run.outputs, "lease expired before the swap (the run crashed or timed out)");
+      result.undone.push(run.run_id);
+    }
+  }
+  return result;
+}
+
+/**
+ * Compacts one closed hour partition of a raw table. Steps, each safe to crash after:
+ *   1. begin: the catalog records the run, its inputs and output keys (a lease per partition)
+ *   2. write each output (one pass over the inputs per output, row group by row group)
+ *   3. stage: the catalog reads the outputs' facts; they stay invisible
+ *   4. swap: in one catalog transaction the outputs become the partition's files, inputs retire
+ *   5. delete the inputs' objects, 6. finish: the catalog forgets them and records the report.
+ * Catalog readers see the inputs until 4 and the outputs after it: every row exactly once. A
+ * failure before 4 undoes the run at once (or, after a crash, the next run once the lease
+ * expires); after 4, the next run finishes it.
+ */
+export async function compactPartition(
+  ports: { catalog: CompactionCatalog; objects: CompactionObjects; encode: EncodeRows },
+  target: { table: TableName; partition: string },
+  options: CompactionOptions,
+): Promise<CompactionOutcome> {
+  const { catalog, objects, encode } = ports;
+  const started = options.now();
+  const files = await catalog.partitionFiles(target.table, target.partition);
+  const inputs = files.filter((file) => file.bytes < options.targetBytes);
+  if (inputs.length < 2) return { status: "skipped", ...target, reason: `${inputs.length} file(s) below the target size: nothing to merge` };
+
+  const rowsIn = inputs.reduce((sum, f) => sum + f.rows, 0);
+  const bytesIn = inputs.reduce((sum, f) => sum + f.bytes, 0);
+  const outputCount = Math.max(1, Math.ceil(rowsIn / options.maxRowsPerFile), Math.ceil(bytesIn / options.targetBytes));
+  const runId = options.newRunId();
+  const outputKeys = Array.from({ length: outputCount }, (_, i) => compactedObjectKey(target.table, target.partition, runId, i));
+  const inputKeys = inputs.map((f) => f.key);
+  const begun = await catalog.beginCompaction({ runId, ...target, inputs: inputKeys, outputs: outputKeys, leaseMs: options.leaseMs });
+  if (!begun.ok) return { status: "skipped", ...target, reason: begun.reason };
+
+  const written: string[] = [];
+  let bytesOut = 0;
+  let rowsOut = 0;
+  let duplicates = 0;
+  let swapped = false;
+  try {
+    const readers: RangeReader[] = [];
+    for (const key of inputKeys) {
+      const reader = await objects.reader(key);
+      if (!reader) throw new Error(`input ${key} is in the catalog but not in the bucket`);
+      readers.push(reader);
+    }
+    const type = TYPE_BY_TABLE[target.table];
+    for (let output = 0; output < outputCount; output++) {
+      const merged = await mergeOutput(readers, type, output, outputCount);
+      duplicates += merged.duplicates;
+      if (merged.rows.length === 0) continue;
+      const bytes = encode(type, merged.rows);
+      const key = outputKeys[output] as string;
+      await objects.put(key, bytes);
+      written.push(key);
+      bytesOut += bytes.byteLength;
+      rowsOut += merged.rows.length;
+    }
+    await catalog.stageCompactionOutputs(runId, written);
+    await catalog.commitCompaction(runId);
+    swapped = true;
+  } catch (error) {
+    if (!swapped) {
+      // Undo now rather than after the lease: the catalog never showed the outputs.
+      try {
+        await undo(catalog, objects, runId, outputKeys, error instanceof Error ? error.message : String(error));
+      } catch {
+        // The swap may have happened after all (its answer was lost), or the catalog is away: the
+        // next run's recovery finishes or undoes it from the catalog's record.
+      }
+    }
+    throw error;
+  }
+  await objects.delete(inputKeys);
+  const report: CompactionReport = {
+    run_id: runId,
+    ...target,
+    files_in: inputs.length,
+    files_out: written.length,
+    rows_in: rowsIn,
+    rows_out: rowsOut,
+    duplicates_removed: duplicates,
+    bytes_in: bytesIn,
+    bytes_out: bytesOut,
+    bytes_saved: bytesIn - bytesOut,
+    outputs: written,
+    duration_ms: options.now() - started,
+  };
+  await catalog.finishCompaction(runId, { ...report });
+  return { status: "compacted", report };
+}

@@ -1,0 +1,130 @@
+// The compaction Worker's wiring: the catalog over RPC, analytics-source, and the encoder; the
+// protocol itself is packages/lake/src/compaction.ts.
+import type { EventType, TableName } from "@edge-analytics/event-schema";
+import {
+  type CompactionCatalog,
+  type CompactionObjects,
+  type CompactionOutcome,
+  compactPartition,
+  encodeLakeRows,
+  hourPartition,
+  initParquetWasm,
+  type LakeRow,
+  r2RangeReader,
+  recoverCompactions,
+} from "@edge-analytics/lake";
+// wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
+import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
+
+export type CompactionEnv = Env;
+
+/** The catalog Worker's RPC methods compaction calls (workers/catalog/src/index.ts). */
+export interface CatalogForCompaction extends CompactionCatalog {
+  compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<{ table: TableName; partition: string; files: number; bytes: number }[]>;
+  recentCompactions(limit: number): Promise<unknown[]>;
+}
+
+export function catalogRpc(env: Pick<Env, "CATALOG">): CatalogForCompaction {
+  // `wrangler types` types a service binding as a plain Fetcher; the RPC methods are the catalog
+  // Worker's entrypoint, restated here as the narrow interface used.
+  return env.CATALOG as unknown as CatalogForCompaction;
+}
+
+export function sourceObjects(bucket: R2Bucket): CompactionObjects {
+  return {
+    async reader(key) {
+      const head = await bucket.head(key);
+      return head ? r2RangeReader(bucket, key, head.size) : undefined;
+    },
+    async put(key, bytes) {
+      await bucket.put(key, bytes);
+    },
+    async delete(keys) {
+      // R2 deletes up to 1,000 keys per call; deleting a missing key is not an error.
+      for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+    },
+  };
+}
+
+/** Row groups of 16k rows: several per output, so readers can skip by timestamp statistics. */
+const OUTPUT_ROW_GROUP_ROWS = 16_384;
+
+export function encodeCompacted(type: EventType, rows: LakeRow[]): Uint8Array {
+  initParquetWasm(parquetWasm);
+  return encodeLakeRows(type, rows, { maxRowGroupRows: OUTPUT_ROW_GROUP_ROWS });
+}
+
+export interface CompactionSettings {
+  targetBytes: number;
+  maxRowsPerFile: number;
+  leaseMs: number;
+}
+
+export function settingsFrom(env: Pick<Env, "COMPACTION_TARGET_BYTES" | "COMPACTION_MAX_ROWS_PER_FILE" | "COMPACTION_LEASE_SECONDS">): CompactionSettings {
+  const targetBytes = Number(env.COMPACTION_TARGET_BYTES || 128 * 1024 * 1024);
+  const maxRowsPerFile = Number(env.COMPACTION_MAX_ROWS_PER_FILE || 50_000);
+  const leaseSeconds = Number(env.COMPACTION_LEASE_SECONDS || 900);
+  for (const [name, value] of [["COMPACTION_TARGET_BYTES", targetBytes], ["COMPACTION_MAX_ROWS_PER_FILE", maxRowsPerFile], ["COMPACTION_LEASE_SECONDS", leaseSeconds]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return { targetBytes, maxRowsPerFile, leaseMs: leaseSeconds * 1000 };
+}
+
+/** One compaction pass's summary (`POST /compact`, the cron's log line). */
+export interface CompactionSummary {
+  recovered: { finished: string[]; undone: string[] };
+  runs: CompactionOutcome[];
+  files_in: number;
+  files_out: number;
+  rows_in: number;
+  rows_out: number;
+  duplicates_removed: number;
+  bytes_saved: number;
+  duration_ms: number;
+}
+
+/**
+ * Settles what earlier runs left, then compacts the given partition, or every closed partition
+ * with small files (optionally of one table), one after the other. Progress goes to the log.
+ */
+export async function runCompaction(
+  env: CompactionEnv,
+  scope: { table?: TableName; partition?: string },
+  log: (line: Record<string, unknown>) => void,
+  settings: CompactionSettings = settingsFrom(env),
+): Promise<CompactionSummary> {
+  const started = Date.now();
+  const catalog = catalogRpc(env);
+  const objects = sourceObjects(env.SOURCE_BUCKET);
+  const recovered = await recoverCompactions(catalog, objects, Date.now());
+  if (recovered.finished.length + recovered.undone.length > 0) log({ stage: "recover", ...recovered });
+
+  const targets =
+    scope.table && scope.partition
+      ? [{ table: scope.table, partition: scope.partition }]
+      : await catalog.compactionCandidates(hourPartition(new Date()), settings.targetBytes, scope.table);
+  log({ stage: "plan", partitions: targets.length });
+  const runs: CompactionOutcome[] = [];
+  for (const [i, target] of targets.entries()) {
+    const outcome = await compactPartition({ catalog, objects, encode: encodeCompacted }, target, {
+      ...settings,
+      newRunId: () => crypto.randomUUID(),
+      now: () => Date.now(),
+    });
+    runs.push(outcome);
+    log({ stage: "partition", progress: `${i + 1}/${targets.length}`, ...(outcome.status === "compacted" ? outcome.report : outcome) });
+  }
+  const reports = runs.flatMap((r) => (r.status === "compacted" ? [r.report] : []));
+  const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((total, r) => total + pick(r), 0);
+  return {
+    recovered,
+    runs,
+    files_in: sum((r) => r.files_in),
+    files_out: sum((r) => r.files_out),
+    rows_in: sum((r) => r.rows_in),
+    rows_out: sum((r) => r.rows_out),
+    duplicates_removed: sum((r) => r.duplicates_removed),
+    bytes_saved: sum((r) => r.bytes_saved),
+    duration_ms: Date.now() - started,
+  };
+}
