@@ -49,6 +49,17 @@ buildSync({
   logLevel: "error",
 });
 
+/** The catalog Worker as an auxiliary Worker of a pool (as in wrangler-catalog.toml). */
+const CATALOG_AUX_WORKER = {
+  name: "analytics-catalog",
+  modules: true,
+  scriptPath: CATALOG_BUNDLE,
+  compatibilityDate: "2026-11-01",
+  durableObjects: { CATALOG_STORE: { className: "LakeCatalog", useSQLite: true } },
+  r2Buckets: { SOURCE_BUCKET: "analytics-source", PROCESSED_BUCKET: "analytics-processed", CATALOG_BUCKET: "analytics-catalog" },
+  bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", COST_RATE_WINDOW_HOURS: "24" },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -75,16 +86,7 @@ export default defineConfig({
                   // The pool renames the Worker under test to its runner ("vitest-plugin-runner-<project>").
                   serviceBindings: { ANALYTICS: "vitest-plugin-runner-ingestion" },
                 },
-                {
-                  // As in wrangler-catalog.toml.
-                  name: "analytics-catalog",
-                  modules: true,
-                  scriptPath: CATALOG_BUNDLE,
-                  compatibilityDate: "2026-11-01",
-                  durableObjects: { CATALOG_STORE: { className: "LakeCatalog", useSQLite: true } },
-                  r2Buckets: { SOURCE_BUCKET: "analytics-source", PROCESSED_BUCKET: "analytics-processed", CATALOG_BUCKET: "analytics-catalog" },
-                  bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", COST_RATE_WINDOW_HOURS: "24" },
-                },
+                CATALOG_AUX_WORKER,
               ],
             },
           }),
@@ -104,6 +106,21 @@ export default defineConfig({
         test: {
           name: "catalog",
           include: ["workers/catalog/test/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler-compaction.toml" },
+            miniflare: {
+              bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
+              workers: [CATALOG_AUX_WORKER],
+            },
+          }),
+        ],
+        test: {
+          name: "compaction",
+          include: ["workers/compaction/test/**/*.test.ts"],
         },
       },
       {

@@ -44,8 +44,8 @@ export interface CompactionCatalog {
   /** The atomic swap: outputs visible, inputs retired. */
   commitCompaction(runId: string): Promise<void>;
   finishCompaction(runId: string, report: Record<string, unknown>): Promise<void>;
-  /** Starts undoing a run that has not swapped; refuses (throws) once it has. */
-  abortCompaction(runId: string, reason: string): Promise<void>;
+  /** Starts undoing a run that has not swapped; refuses once it has. */
+  abortCompaction(runId: string, reason: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** After the aborted run's output objects are deleted. */
   closeAbortedCompaction(runId: string): Promise<void>;
   unfinishedCompactions(): Promise<UnfinishedRun[]>;
@@ -70,6 +70,8 @@ export interface CompactionOptions {
   newRunId: () => string;
   now: () => number;
 }
+
+const OUTPUT_HEADROOM = 1.5;
 
 const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map(([type, table]) => [table, type])) as Record<TableName, EventType>;
 
@@ -147,7 +149,8 @@ export async function mergeOutput(
 
 /** Abort first: the catalog refuses once the swap happened, and then the outputs must stay. */
 async function undo(catalog: CompactionCatalog, objects: CompactionObjects, runId: string, outputs: string[], reason: string): Promise<void> {
-  await catalog.abortCompaction(runId, reason);
+  const aborted = await catalog.abortCompaction(runId, reason);
+  if (!aborted.ok) throw new Error(aborted.reason);
   await objects.delete(outputs);
   await catalog.closeAbortedCompaction(runId);
 }
@@ -196,7 +199,9 @@ export async function compactPartition(
 
   const rowsIn = inputs.reduce((sum, f) => sum + f.rows, 0);
   const bytesIn = inputs.reduce((sum, f) => sum + f.bytes, 0);
-  const outputCount = Math.max(1, Math.ceil(rowsIn / options.maxRowsPerFile), Math.ceil(bytesIn / options.targetBytes));
+  // Ids hash evenly, but not exactly: 1.5x headroom keeps every pass under maxRowsPerFile (a pass
+  // of n expected rows exceeds 1.5n with a probability below 1e-6 from ~100 rows on).
+  const outputCount = Math.max(1, Math.ceil((rowsIn * OUTPUT_HEADROOM) / options.maxRowsPerFile), Math.ceil(bytesIn / options.targetBytes));
   const runId = options.newRunId();
   const outputKeys = Array.from({ length: outputCount }, (_, i) => compactedObjectKey(target.table, target.partition, runId, i));
   const inputKeys = inputs.map((f) => f.key);

@@ -80,8 +80,8 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
     await catalogStore(this.env).finishCompaction(runId, report);
   }
 
-  async abortCompaction(runId: string, reason: string): Promise<void> {
-    await catalogStore(this.env).abortCompaction(runId, reason);
+  async abortCompaction(runId: string, reason: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return catalogStore(this.env).abortCompaction(runId, reason);
   }
 
   async closeAbortedCompaction(runId: string): Promise<void> {

@@ -515,12 +515,14 @@ export class LakeCatalog extends DurableObject<Env> {
    * stay recorded as staged, so the reconcile cannot mistake their objects for new files, until
    * `closeAbortedCompaction` after the objects are deleted.
    */
-  async abortCompaction(runId: string, reason: string): Promise<void> {
+  async abortCompaction(runId: string, reason: string): Promise<{ ok: true } | { ok: false; reason: string }> {
     const run = this.compactionRun(runId);
+    // A refusal is an answer, not an exception: callers ask precisely to learn whether the swap happened.
     if (!run || (run.state !== "planned" && run.state !== "staged" && run.state !== "aborting")) {
-      throw new Error(`compaction run ${runId} is ${run?.state ?? "unknown"}, cannot be aborted`);
+      return { ok: false, reason: `compaction run ${runId} is ${run?.state ?? "unknown"}, cannot be aborted` };
     }
     this.ctx.storage.sql.exec("UPDATE compaction_runs SET state = 'aborting', report = ? WHERE run_id = ?", JSON.stringify({ aborted: reason }), runId);
+    return { ok: true };
   }
 
   /** After an aborted run's output objects are deleted: forgets them. */
