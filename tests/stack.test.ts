@@ -66,7 +66,7 @@ describe("one origin", () => {
   // the catalog and compaction check before routing).
   it.each([
     ["GET", "/catalog/x", "analytics-catalog"],
-    ["GET", "/compact/status", "analytics-compaction"],
+    ["GET", "/compact/nothing", "analytics-compaction"],
     ["GET", "/assets/app.js", "analytics-api"],
   ])("%s %s reaches %s", async (method, path, worker) => {
     const response = await fetch(`${stackOrigin}${path}`, { method, headers: { "x-api-key": "local-admin-key" } });
