@@ -14,6 +14,7 @@
 // (a benchmark is a measurement, not a gate); 1 when one failed or measured errors.
 import { cpus } from "node:os";
 import aeHotQuery from "./ae-hot-query.mjs";
+import compaction from "./compaction.mjs";
 import ingestionProfile from "./ingestion-profile.mjs";
 import ingestionThroughput from "./ingestion-throughput.mjs";
 import lakeEncode from "./lake-encode.mjs";
@@ -37,7 +38,7 @@ import { fixed, table } from "./lib/stats.mjs";
  */
 
 /** Every benchmark, in run order. Add a module here to register it. */
-export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, lakeEncode, lakeSink, ingestionProfile]);
+export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, lakeEncode, lakeSink, compaction, ingestionProfile]);
 
 function numberFromEnv(name, fallback, { min = 1, integer = false } = {}) {
   const raw = process.env[name];

@@ -31,6 +31,8 @@ export interface RunningStack {
   port: number;
   /** Absolute path of the persisted state folder. */
   stateDir: string;
+  /** wrangler's process id (workerd runs in its process group), e.g. for memory readings. */
+  pid: number | undefined;
   /** Stops wrangler and workerd and frees the state folder; safe to call more than once. */
   stop(): Promise<void>;
   /** Resolves with how wrangler exited (`code 0`, `signal SIGINT`, ...). */

@@ -254,5 +254,5 @@ export async function startStack({
     throw error;
   }
   log(`all four Workers healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { origin, port, stateDir: persistTo, stop, exited, output: output.text };
+  return { origin, port, stateDir: persistTo, pid: child.pid, stop, exited, output: output.text };
 }

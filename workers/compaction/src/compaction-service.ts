@@ -79,6 +79,8 @@ export interface CompactionSummary {
   rows_in: number;
   rows_out: number;
   duplicates_removed: number;
+  bytes_in: number;
+  bytes_out: number;
   bytes_saved: number;
   duration_ms: number;
 }
@@ -124,6 +126,8 @@ export async function runCompaction(
     rows_in: sum((r) => r.rows_in),
     rows_out: sum((r) => r.rows_out),
     duplicates_removed: sum((r) => r.duplicates_removed),
+    bytes_in: sum((r) => r.bytes_in),
+    bytes_out: sum((r) => r.bytes_out),
     bytes_saved: sum((r) => r.bytes_saved),
     duration_ms: Date.now() - started,
   };
