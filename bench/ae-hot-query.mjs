@@ -18,6 +18,7 @@
 // Target (docs/benchmarks.md): INFO only, p50 < 1 s, the budget of an interactive dashboard panel.
 import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { integerFromEnv } from "./lib/env.mjs";
 import { fixed, int, percentile, table } from "./lib/stats.mjs";
 import { processTreeCpuSeconds, startWranglerDev } from "./lib/wrangler-dev.mjs";
 
@@ -40,13 +41,6 @@ const SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
 const ADMIN_KEY = "local-admin-key";
 const NOISY_OTHER_CORES = 0.15;
 
-function integerFromEnv(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 /** @returns {{ points: number, runs: number, warmups: number }} */
 export function aeSettingsFromEnv() {

@@ -13,6 +13,7 @@ import { startStack } from "../scripts/local-stack.mjs";
 import { freePort } from "../scripts/wrangler-process.mjs";
 import { processTreeMemory } from "./ae-hot-query.mjs";
 import { generatePageViews } from "./lake-encode.mjs";
+import { integerFromEnv } from "./lib/env.mjs";
 import { fixed, int, table } from "./lib/stats.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,13 +22,6 @@ import { join } from "node:path";
 const ADMIN = { "x-api-key": "local-admin-key" };
 const mb = (bytes) => `${fixed(bytes / 1024 / 1024, 1)} MB`;
 
-function integerFromEnv(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 async function post(url, body, headers = {}) {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(600_000) });

@@ -16,6 +16,7 @@
 // BENCH_LAKE_ROUNDS (default 3).
 import { performance } from "node:perf_hooks";
 import { generatePageViews } from "./lake-encode.mjs";
+import { integerFromEnv } from "./lib/env.mjs";
 import { fixed, int, table } from "./lib/stats.mjs";
 import { startWranglerDev } from "./lib/wrangler-dev.mjs";
 
@@ -23,13 +24,6 @@ const TARGET_ENCODE_ROWS_PER_SECOND = 500_000;
 const TARGET_BYTES_PER_PAGE_VIEW = 40;
 const LOAD_CHUNK = 5_000;
 
-function integerFromEnv(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 async function call(origin, path, body) {
   const started = performance.now();

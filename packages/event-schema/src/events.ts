@@ -152,6 +152,8 @@ export const TABLE_BY_EVENT_TYPE = {
 export type TableName = (typeof TABLE_BY_EVENT_TYPE)[EventType];
 /** The raw lake tables, in event-type order. */
 export const TABLE_NAMES: TableName[] = EVENT_TYPES.map((type) => TABLE_BY_EVENT_TYPE[type]);
+/** The event type whose rows a raw lake table holds. */
+export const EVENT_TYPE_BY_TABLE = Object.fromEntries(EVENT_TYPES.map((type) => [TABLE_BY_EVENT_TYPE[type], type])) as Record<TableName, EventType>;
 
 function inputSchemaFor<T extends EventType>(type: T) {
   return z.strictObject({ type: z.literal(type), ...baseEventShape, ...eventTypeShapes[type] });

@@ -1,7 +1,6 @@
-import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
-import { decompress as zstdDecompress } from "fzstd";
-import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import type { RangeReader } from "./file-facts.ts";
+import { EVENT_TYPE_BY_TABLE, type EventType, lakeColumns, type TableName } from "@edge-analytics/event-schema";
+import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import { asyncBufferOf, PARQUET_COMPRESSORS, type RangeReader, TIMESTAMPS_AS_MS } from "./file-facts.ts";
 import type { LakeRow, LakeValue } from "./parquet/lake-rows-to-arrow.ts";
 
 /** What a compaction run reports (and the catalog records). */
@@ -73,16 +72,6 @@ export interface CompactionOptions {
 
 const OUTPUT_HEADROOM = 1.5;
 
-const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map(([type, table]) => [table, type])) as Record<TableName, EventType>;
-
-const compressors = {
-  ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
-};
-const toMs = {
-  timestampFromMilliseconds: (value: bigint) => Number(value),
-  timestampFromMicroseconds: (value: bigint) => Number(value / 1000n),
-  timestampFromNanoseconds: (value: bigint) => Number(value / 1_000_000n),
-};
 
 /** FNV-1a of the id: which output (of `outputs`) a row belongs to, so duplicates always meet. */
 export function outputOfEventId(eventId: string, outputs: number): number {
@@ -124,12 +113,12 @@ export async function mergeOutput(
   const rows: LakeValue[][] = [];
   let duplicates = 0;
   for (const reader of inputs) {
-    const file: AsyncBuffer = { byteLength: reader.byteLength, slice: (start, end) => reader.read(start, (end ?? reader.byteLength) - start) };
-    const metadata = await parquetMetadataAsync(file, { parsers: toMs });
+    const file = asyncBufferOf(reader);
+    const metadata = await parquetMetadataAsync(file, { parsers: TIMESTAMPS_AS_MS });
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
-      const objects = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors, parsers: toMs });
+      const objects = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors: PARQUET_COMPRESSORS, parsers: TIMESTAMPS_AS_MS });
       for (const object of objects) {
         const id = String(object.event_id);
         if (outputOfEventId(id, outputs) !== output) continue;
@@ -220,7 +209,7 @@ export async function compactPartition(
       if (!reader) throw new Error(`input ${key} is in the catalog but not in the bucket`);
       readers.push(reader);
     }
-    const type = TYPE_BY_TABLE[target.table];
+    const type = EVENT_TYPE_BY_TABLE[target.table];
     for (let output = 0; output < outputCount; output++) {
       const merged = await mergeOutput(readers, type, output, outputCount);
       duplicates += merged.duplicates;

@@ -20,6 +20,11 @@ export interface RangeReader {
   read(offset: number, length: number): Promise<ArrayBuffer>;
 }
 
+/** hyparquet's view of a range reader. */
+export function asyncBufferOf(reader: RangeReader): AsyncBuffer {
+  return { byteLength: reader.byteLength, slice: (start, end) => reader.read(start, (end ?? reader.byteLength) - start) };
+}
+
 /** A range reader over an R2 object: one ranged GET per read, as hyparquet asks for footer and column chunks. */
 export function r2RangeReader(bucket: R2BucketLike, key: string, size: number): RangeReader {
   return {
@@ -39,12 +44,12 @@ export interface R2BucketLike {
 
 // Snappy is built into hyparquet; zstd (our sink's and Pipelines' default) comes from fzstd, pure JS,
 // because workerd forbids compiling WebAssembly at run time (hyparquet-compressors' snappy does).
-const compressors = {
+export const PARQUET_COMPRESSORS = {
   ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
 };
 
 // Timestamps as epoch-ms numbers whatever unit the writer chose (our sink: ms; Pipelines may use µs).
-const toMs = {
+export const TIMESTAMPS_AS_MS = {
   timestampFromMilliseconds: (value: bigint) => Number(value),
   timestampFromMicroseconds: (value: bigint) => Number(value / 1000n),
   timestampFromNanoseconds: (value: bigint) => Number(value / 1_000_000n),
@@ -93,8 +98,8 @@ function hourOf(ms: number): string {
  * the bytes say rather than what a writer claims.
  */
 export async function readParquetFileFacts(reader: RangeReader): Promise<ParquetFileFacts> {
-  const file: AsyncBuffer = { byteLength: reader.byteLength, slice: (start, end) => reader.read(start, (end ?? reader.byteLength) - start) };
-  const metadata = await parquetMetadataAsync(file, { parsers: toMs });
+  const file = asyncBufferOf(reader);
+  const metadata = await parquetMetadataAsync(file, { parsers: TIMESTAMPS_AS_MS });
   const schema = parquetSchema(metadata);
   const columns = schema.children.map((child) => ({
     name: child.element.name,
@@ -124,7 +129,7 @@ export async function readParquetFileFacts(reader: RangeReader): Promise<Parquet
     ...(!receivedInOneHour && names.has("received_at") ? ["received_at"] : []),
   ];
   if (wanted.length > 0) {
-    const data = await parquetReadObjects({ file, metadata, columns: wanted, compressors, parsers: toMs });
+    const data = await parquetReadObjects({ file, metadata, columns: wanted, compressors: PARQUET_COMPRESSORS, parsers: TIMESTAMPS_AS_MS });
     for (const row of data) {
       if (wanted.includes("timestamp")) {
         const timestamp = asMs(row.timestamp);

@@ -109,3 +109,20 @@ export function apiKeyRegistryFromEnv(env: { API_KEYS?: string; ADMIN_API_KEY?: 
   if (cachedRegistry?.source !== source) cachedRegistry = { source, value: ApiKeyRegistry.fromSecrets(env.API_KEYS, env.ADMIN_API_KEY) };
   return cachedRegistry.value;
 }
+
+/**
+ * Why a request may not use an operator endpoint (401 without or with an unknown key, 403 with a
+ * project key), or undefined when it carries the admin key. `what` names the endpoint for the 403.
+ */
+export async function adminKeyRefusal(
+  env: { API_KEYS?: string; ADMIN_API_KEY?: string },
+  headers: Headers,
+  what: string,
+): Promise<{ status: 401 | 403; message: string } | undefined> {
+  const key = presentedKey(headers);
+  if (!key) return { status: 401, message: "missing API key: send the admin key in the X-API-Key header (or Authorization: Bearer <key>)" };
+  const resolved = await (await apiKeyRegistryFromEnv(env)).resolve(key);
+  if (!resolved) return { status: 401, message: "unknown API key" };
+  if (resolved.role.kind !== "admin") return { status: 403, message: `${what} needs the admin key` };
+  return undefined;
+}

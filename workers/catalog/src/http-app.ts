@@ -1,5 +1,5 @@
 import { isLakeTable, type LakeTableName, parseHourPartition, isRawTable, TABLE_LOCATIONS_HINT } from "@edge-analytics/lake";
-import { apiKeyRegistryFromEnv, jsonError, presentedKey } from "@edge-analytics/worker-kit";
+import { adminKeyRefusal, jsonError } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
 import { type CatalogEnv, catalogStore, costs, reconcile } from "./catalog-service.ts";
 
@@ -42,11 +42,8 @@ export function createHttpApp(): Hono<AppEnv> {
   app.get("/health", (c) => c.json({ worker: "analytics-catalog", status: "ok" }));
 
   app.use("/catalog/*", async function requireAdmin(c, next) {
-    const key = presentedKey(c.req.raw.headers);
-    if (!key) throw new BadRequest(401, "missing API key: send the admin key in the X-API-Key header (or Authorization: Bearer <key>)");
-    const resolved = await (await apiKeyRegistryFromEnv(c.env)).resolve(key);
-    if (!resolved) throw new BadRequest(401, "unknown API key");
-    if (resolved.role.kind !== "admin") throw new BadRequest(403, "the catalog needs the admin key");
+    const refusal = await adminKeyRefusal(c.env, c.req.raw.headers, "the catalog");
+    if (refusal) throw new BadRequest(refusal.status, refusal.message);
     await next();
   });
 

@@ -1,6 +1,6 @@
 import { isRawTable, parseHourPartition, TABLE_LOCATIONS_HINT } from "@edge-analytics/lake";
 import type { TableName } from "@edge-analytics/event-schema";
-import { apiKeyRegistryFromEnv, jsonError, presentedKey } from "@edge-analytics/worker-kit";
+import { adminKeyRefusal, jsonError } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
 import { catalogRpc, type CompactionEnv, runCompaction } from "./compaction-service.ts";
 
@@ -49,11 +49,8 @@ export function createHttpApp(): Hono<AppEnv> {
   app.use("/compact/*", requireAdmin);
   app.use("/compact", requireAdmin);
   async function requireAdmin(c: { env: CompactionEnv; req: { raw: Request } }, next: () => Promise<void>): Promise<void> {
-    const key = presentedKey(c.req.raw.headers);
-    if (!key) throw new HttpError(401, "missing API key: send the admin key in the X-API-Key header (or Authorization: Bearer <key>)");
-    const resolved = await (await apiKeyRegistryFromEnv(c.env)).resolve(key);
-    if (!resolved) throw new HttpError(401, "unknown API key");
-    if (resolved.role.kind !== "admin") throw new HttpError(403, "compaction needs the admin key");
+    const refusal = await adminKeyRefusal(c.env, c.req.raw.headers, "compaction");
+    if (refusal) throw new HttpError(refusal.status, refusal.message);
     await next();
   }
 

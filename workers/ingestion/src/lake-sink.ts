@@ -1,10 +1,9 @@
 // The local lake sink's wiring: Parquet encoding (parquet-wasm, initialised from the bundled
 // module), the roll policy from vars, and the catalog reached over RPC.
-import type { TableName } from "@edge-analytics/event-schema";
+import { EVENT_TYPE_BY_TABLE, type TableName } from "@edge-analytics/event-schema";
 import { type AcceptedCount, encodeLakeRows, initParquetWasm, type LakeRow } from "@edge-analytics/lake";
 // wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
 import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
-import { TYPE_BY_TABLE } from "./durable-objects/journal-lake-buffer.ts";
 
 /** When the sink rolls a table's buffered rows into a file. */
 export interface LakeRollPolicy {
@@ -26,7 +25,7 @@ export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LA
 export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array {
   initParquetWasm(parquetWasm);
   // The rows come from the journal's SQL, which yields only SQL values: text, numbers, null.
-  return encodeLakeRows(TYPE_BY_TABLE[table], rows as LakeRow[]);
+  return encodeLakeRows(EVENT_TYPE_BY_TABLE[table], rows as LakeRow[]);
 }
 
 /** The catalog Worker's RPC methods the sink calls. */

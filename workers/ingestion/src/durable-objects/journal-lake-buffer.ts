@@ -1,7 +1,6 @@
-import { lakeColumns, TABLE_BY_EVENT_TYPE, type EventType, type TableName } from "@edge-analytics/event-schema";
+import { EVENT_TYPE_BY_TABLE, lakeColumns, TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 import type { LakeRowBuffer, PlannedLakeFile } from "@edge-analytics/lake";
 
-const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map(([type, table]) => [table, type])) as Record<TableName, EventType>;
 
 /**
  * One SELECT list per table that pulls the lake columns out of the stored JSON records inside
@@ -9,8 +8,8 @@ const TYPE_BY_TABLE = Object.fromEntries(Object.entries(TABLE_BY_EVENT_TYPE).map
  * the zod schemas, never from input; the pattern check keeps it that way.
  */
 const COLUMN_SELECTS = new Map<TableName, string>(
-  (Object.keys(TYPE_BY_TABLE) as TableName[]).map((table) => {
-    const list = lakeColumns(TYPE_BY_TABLE[table]).map((column) => {
+  TABLE_NAMES.map((table) => {
+    const list = lakeColumns(EVENT_TYPE_BY_TABLE[table]).map((column) => {
       if (!/^[a-z_][a-z0-9_]*$/.test(column.name)) throw new Error(`lake column name ${column.name} cannot be used in a JSON path`);
       // `->` keeps the properties map as JSON text; `->>` gives SQL values (booleans as 1/0).
       return column.kind === "json" ? `record -> '$.${column.name}'` : `record ->> '$.${column.name}'`;
@@ -90,5 +89,3 @@ export class JournalLakeBuffer implements LakeRowBuffer {
     });
   }
 }
-
-export { TYPE_BY_TABLE };
