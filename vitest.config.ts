@@ -124,6 +124,14 @@ export default defineConfig({
         },
       },
       {
+        // The local S3 endpoint against its real wrangler.jsonc (R2 buckets, local credentials).
+        plugins: [cloudflareTest({ wrangler: { configPath: "./workers/s3-local/wrangler.jsonc" } })],
+        test: {
+          name: "s3-local",
+          include: ["workers/s3-local/test/**/*.test.ts"],
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["tests/**/*.test.ts"],

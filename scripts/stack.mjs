@@ -78,6 +78,7 @@ async function main() {
     `  flush to lake  POST ${origin}/admin/flush         X-API-Key: local-admin-key`,
     `  compaction     POST ${origin}/compact             X-API-Key: local-admin-key`,
     `  AE SQL         POST ${origin}${AE_SQL_PATH}   Authorization: Bearer local-admin-key`,
+    `  S3 (DuckDB)         ${origin}/<bucket>/<key>    SigV4 local-dev-access-key / local-dev-secret-key, path style (workers/s3-local/README.md)`,
     "Keys: local-dev-key (project local), other-dev-key (project other), local-admin-key (operator).",
     "A Worker of your own binds to service `analytics-ingestion` (examples/producer-worker/README.md).",
     "Press Ctrl-C to stop.",

@@ -1,5 +1,6 @@
 // The Workers of this repository and their configs: one list for type generation, bundling and
-// the local stack. The local router and the example producer are local-only (never deployed).
+// the local stack. The local router, the S3 endpoint and the example producer are local-only
+// (never deployed).
 
 /** @typedef {{ name: string, config: string, dir: string, deploy: boolean, stack?: boolean, env?: string }} WorkerSpec */
 
@@ -11,6 +12,9 @@ export const WORKERS = [
   { name: "analytics-api", config: "wrangler-api.toml", dir: "workers/api", deploy: true, stack: true },
   { name: "analytics-catalog", config: "wrangler-catalog.toml", dir: "workers/catalog", deploy: true, stack: true },
   { name: "analytics-compaction", config: "wrangler-compaction.toml", dir: "workers/compaction", deploy: true, stack: true },
+  // Local-only S3-compatible endpoint over the stack's R2 buckets (DuckDB httpfs, dbt-duckdb): in
+  // the stack's process so it shares its R2 state; reached through the router.
+  { name: "analytics-s3-local", config: "workers/s3-local/wrangler.jsonc", dir: "workers/s3-local", deploy: false, stack: true },
   { name: "example-producer", config: "examples/producer-worker/wrangler.jsonc", dir: "examples/producer-worker", deploy: false },
 ];
 

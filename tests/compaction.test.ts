@@ -10,6 +10,7 @@ import { describe, expect, inject, it } from "vitest";
 const origin = inject("stackOrigin");
 const ADMIN = { "x-api-key": "local-admin-key" };
 
+/** Project `local`: tests/realtime-graphql.test.ts counts project `other`'s events exactly. */
 async function send(count: number): Promise<string[]> {
   const events = Array.from({ length: count }, (_, i) => ({
     type: "user_action",
@@ -19,7 +20,7 @@ async function send(count: number): Promise<string[]> {
     action: "click",
     target: `#button-${i % 9}`,
   }));
-  const response = await fetch(`${origin}/events`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "other-dev-key" }, body: JSON.stringify({ events }) });
+  const response = await fetch(`${origin}/events`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "local-dev-key" }, body: JSON.stringify({ events }) });
   expect(response.status).toBe(202);
   return events.map((e) => e.event_id);
 }

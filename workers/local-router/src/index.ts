@@ -2,6 +2,8 @@
  * analytics-local: the local stack's one origin. It forwards each request, unchanged, to the
  * Worker that owns its path (the table in CONTRACT.md "One local origin") through a service
  * binding, and answers `GET /health` for the whole stack. Local development only (README.md).
+ * Besides the four Workers it fronts one local tool: the S3-compatible endpoint over the lake's
+ * buckets (workers/s3-local), which DuckDB and dbt reach path-style at `/<bucket>/<key>`.
  */
 
 import { jsonError } from "@edge-analytics/worker-kit";
@@ -17,19 +19,35 @@ interface Env {
   API: Fetcher;
   CATALOG: Fetcher;
   COMPACTION: Fetcher;
+  S3_LOCAL: Fetcher;
 }
 
 type BindingName = keyof Env;
 
-/** The Worker (by its wrangler `name`) behind each binding, as `/health` reports it. */
+/**
+ * The four Workers of the platform (by wrangler `name`), as `GET /health` reports them under
+ * `workers` (CONTRACT.md: it names each of the four).
+ */
 const WORKER_BY_BINDING = {
   INGESTION: "analytics-ingestion",
   API: "analytics-api",
   CATALOG: "analytics-catalog",
   COMPACTION: "analytics-compaction",
-} as const satisfies Record<BindingName, string>;
+} as const satisfies Partial<Record<BindingName, string>>;
 
-type WorkerName = (typeof WORKER_BY_BINDING)[BindingName];
+/**
+ * Local-only tools behind the router, reported apart under `tools`: they are not part of the
+ * platform, but the stack is not healthy without them (dbt needs the S3 endpoint).
+ */
+const TOOL_BY_BINDING = {
+  S3_LOCAL: "analytics-s3-local",
+} as const satisfies Partial<Record<BindingName, string>>;
+
+/**
+ * The S3 endpoint's buckets: path-style S3 (`/<bucket>`, `/<bucket>/<key>`) for the three lake
+ * buckets goes to it, as DuckDB's httpfs addresses them with `s3_url_style='path'`.
+ */
+const S3_BUCKETS = ["analytics-source", "analytics-processed", "analytics-catalog"] as const;
 
 /** A path rule: an exact path, or every path under a prefix (the `/x/*` of a Cloudflare route). */
 type PathRule = { exact: string } | { prefix: string };
@@ -51,6 +69,11 @@ const ROUTES: ReadonlyArray<{ rule: PathRule; binding: BindingName }> = [
   { rule: { prefix: "/compact/" }, binding: "COMPACTION" },
   // The Analytics Engine SQL stand-in; ingestion owns the recorder it reads (a later issue).
   { rule: { exact: "/client/v4/accounts/local/analytics_engine/sql" }, binding: "INGESTION" },
+  // Local only: the S3-compatible endpoint (workers/s3-local), one bucket per path's first segment.
+  ...S3_BUCKETS.flatMap((bucket) => [
+    { rule: { exact: `/${bucket}` }, binding: "S3_LOCAL" as const },
+    { rule: { prefix: `/${bucket}/` }, binding: "S3_LOCAL" as const },
+  ]),
 ];
 
 /** The binding that serves `pathname`, or undefined when no Worker does. */
@@ -103,18 +126,24 @@ async function checkWorker(binding: Fetcher, healthUrl: string): Promise<WorkerH
   }
 }
 
+/** Each binding's health, keyed by the Worker's name. */
+async function healthOf<B extends BindingName, N extends string>(names: Record<B, N>, env: Env, healthUrl: string): Promise<Record<N, WorkerHealth>> {
+  const bindings = Object.keys(names) as B[];
+  const results = await Promise.all(bindings.map((binding) => checkWorker(env[binding], healthUrl)));
+  const report = {} as Record<N, WorkerHealth>;
+  bindings.forEach((binding, index) => {
+    const result = results[index];
+    if (result) report[names[binding]] = result;
+  });
+  return report;
+}
+
 async function stackHealth(request: Request, env: Env): Promise<Response> {
   // Same origin as the caller's request, so each Worker sees the host it would behind the router.
   const healthUrl = new URL("/health", request.url).toString();
-  const bindings = Object.keys(WORKER_BY_BINDING) as BindingName[];
-  const results = await Promise.all(bindings.map((binding) => checkWorker(env[binding], healthUrl)));
-  const workers = {} as Record<WorkerName, WorkerHealth>;
-  bindings.forEach((binding, index) => {
-    const result = results[index];
-    if (result) workers[WORKER_BY_BINDING[binding]] = result;
-  });
-  const allOk = results.every((result) => result.status === "ok");
-  return json({ status: allOk ? "ok" : "degraded", workers }, allOk ? 200 : 503);
+  const [workers, tools] = await Promise.all([healthOf(WORKER_BY_BINDING, env, healthUrl), healthOf(TOOL_BY_BINDING, env, healthUrl)]);
+  const allOk = [...Object.values<WorkerHealth>(workers), ...Object.values<WorkerHealth>(tools)].every((result) => result.status === "ok");
+  return json({ status: allOk ? "ok" : "degraded", workers, tools }, allOk ? 200 : 503);
 }
 
 /**
