@@ -137,6 +137,9 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/global-setup.ts"],
+          // One stack for every file: compaction deletes raw files that dbt may be reading, and
+          // several files count one project's events, so the files run one after the other.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

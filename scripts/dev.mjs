@@ -6,13 +6,16 @@
 //   1. bun (the package manager), from the npm registry into .tools/ (a binary in an npm package);
 //   2. the workspace dependencies with `bun install`, which brings the pinned Node 22 runtime
 //      (the `node` devDependency) because current wrangler refuses Node < 22.12 (NOTES.md);
-//   3. .dev.vars from .dev.vars.example (local keys; deployed Workers use secrets).
+//   3. .dev.vars from .dev.vars.example (local keys; deployed Workers use secrets);
+//   4. the Python venv .venv with the pinned dbt, dbt-duckdb and DuckDB's httpfs extension
+//      (scripts/python-venv.mjs; skipped while dbt/requirements.txt is unchanged).
 // Every later step runs with node_modules/.bin first on PATH, so `node`, `wrangler` and `vitest`
 // are the pinned ones.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureDbtVenv } from "./python-venv.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -74,15 +77,25 @@ function ensureDevVars() {
   }
 }
 
+function ensureDbt() {
+  ensureDbtVenv({ log });
+}
+
 export function setup() {
   ensureBun();
   ensureDependencies();
   ensureDevVars();
+  ensureDbt();
 }
 
-/** Runs a Node script of the project under the pinned Node, forwarding signals and exit code. */
-function runUnderPinnedNode(script, args) {
-  const child = spawn(join(root, "node_modules", ".bin", "node"), [join(root, script), ...args], {
+/**
+ * Runs a Node script of the project under the pinned Node (or, for scripts on node: built-ins only,
+ * this Node when the pinned one is not installed yet), forwarding signals and exit code.
+ */
+function runUnderPinnedNode(script, args, { fallbackToThisNode = false } = {}) {
+  const pinned = join(root, "node_modules", ".bin", "node");
+  const node = fallbackToThisNode && !existsSync(pinned) ? process.execPath : pinned;
+  const child = spawn(node, [join(root, script), ...args], {
     cwd: root,
     stdio: "inherit",
     env: toolEnv(),
@@ -108,6 +121,12 @@ const commands = {
   check: (args) => {
     setup();
     runUnderPinnedNode("scripts/check.mjs", args);
+  },
+  // `npm run dbt -- <args>`: only the venv and .dev.vars (no bun install per dbt command).
+  dbt: (args) => {
+    ensureDevVars();
+    ensureDbt();
+    runUnderPinnedNode("scripts/dbt.mjs", args, { fallbackToThisNode: true });
   },
 };
 

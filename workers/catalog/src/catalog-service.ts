@@ -101,7 +101,8 @@ export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
       if (!object.key.endsWith(".parquet")) continue;
       const file = known.get(object.key);
       known.delete(object.key);
-      if (file && (file.state !== "active" || file.bytes === object.size)) {
+      // Unchanged: same size and not uploaded since it was read (dbt rewrites a dimension in place).
+      if (file && (file.state !== "active" || (file.bytes === object.size && object.uploaded.getTime() <= file.registeredAtMs))) {
         result.unchanged += 1;
         continue;
       }

@@ -206,7 +206,7 @@ export class LakeCatalog extends DurableObject<Env> {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (bucket, key) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes,
            min_timestamp_ms = excluded.min_timestamp_ms, max_timestamp_ms = excluded.max_timestamp_ms,
-           schema_version = excluded.schema_version`,
+           schema_version = excluded.schema_version, registered_at_ms = excluded.registered_at_ms`,
         bucket,
         key,
         location.table,
@@ -238,10 +238,10 @@ export class LakeCatalog extends DurableObject<Env> {
    * Every key the catalog holds under a prefix, in any state, with its size: the reconcile must
    * neither register a compaction's staged output or retired input as a new file nor drop them.
    */
-  async keysUnder(bucket: string, prefix: string): Promise<{ key: string; bytes: number; state: FileState }[]> {
+  async keysUnder(bucket: string, prefix: string): Promise<{ key: string; bytes: number; state: FileState; registeredAtMs: number }[]> {
     return this.ctx.storage.sql
-      .exec<{ key: string; bytes: number; state: FileState }>(
-        "SELECT key, bytes, state FROM files WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key",
+      .exec<{ key: string; bytes: number; state: FileState; registeredAtMs: number }>(
+        "SELECT key, bytes, state, registered_at_ms AS registeredAtMs FROM files WHERE bucket = ? AND substr(key, 1, ?) = ? ORDER BY key",
         bucket,
         prefix.length,
         prefix,

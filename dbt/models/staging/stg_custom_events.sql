@@ -1,0 +1,10 @@
+with events as (
+    select * from {{ ref('base_custom_events') }}
+),
+
+deduplicated as (
+    select * from events
+    qualify {{ lake_is_first_copy() }}
+)
+
+select * from deduplicated
