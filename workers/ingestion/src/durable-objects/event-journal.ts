@@ -56,7 +56,9 @@ export class EventJournal extends DurableObject<Env> {
          event_table TEXT NOT NULL,
          event_id TEXT NOT NULL,
          buffered_at_ms INTEGER NOT NULL,
-         record TEXT NOT NULL
+         record TEXT NOT NULL,
+         -- UTC hour of receipt ('2026-11-25T09'), for parity counts without parsing records.
+         received_hour TEXT
        );
        CREATE INDEX IF NOT EXISTS buffered_events_by_table ON buffered_events (event_table, seq);
        CREATE TABLE IF NOT EXISTS accepted_counts (
@@ -68,6 +70,11 @@ export class EventJournal extends DurableObject<Env> {
        CREATE TABLE IF NOT EXISTS journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
     );
     JournalLakeBuffer.createTables(ctx.storage.sql);
+    // Journals created before received_hour existed (local state of an earlier checkout).
+    if (!ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(buffered_events)").toArray().some((c) => c.name === "received_hour")) {
+      ctx.storage.sql.exec("ALTER TABLE buffered_events ADD COLUMN received_hour TEXT");
+      ctx.storage.sql.exec("UPDATE buffered_events SET received_hour = substr(record ->> '$.received_at', 1, 13)");
+    }
   }
 
   /**
@@ -113,22 +120,22 @@ export class EventJournal extends DurableObject<Env> {
         entriesJson,
         freshJson,
       );
+      const lastSeq = this.ctx.storage.sql.exec<{ seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM buffered_events").one().seq;
       this.ctx.storage.sql.exec(
-        `INSERT INTO buffered_events (event_table, event_id, buffered_at_ms, record)
-         SELECT value ->> '$.table', value ->> '$.eventId', ?1, value ->> '$.record'
+        `INSERT INTO buffered_events (event_table, event_id, buffered_at_ms, record, received_hour)
+         SELECT value ->> '$.table', value ->> '$.eventId', ?1, value ->> '$.record', substr(value ->> '$.record.received_at', 1, 13)
          FROM json_each(?2) WHERE key IN (SELECT value FROM json_each(?3))`,
         now,
         entriesJson,
         freshJson,
       );
-      // Parity with the lake: accepted events per table and UTC hour of receipt.
+      // Parity with the lake: accepted events per table and UTC hour of receipt, from the rows
+      // just inserted (plain columns: the batch's JSON is not read again).
       this.ctx.storage.sql.exec(
         `INSERT INTO accepted_counts (event_table, hour, accepted)
-         SELECT value ->> '$.table', substr(value ->> '$.record.received_at', 1, 13), count(*)
-         FROM json_each(?1) WHERE key IN (SELECT value FROM json_each(?2)) GROUP BY 1, 2
+         SELECT event_table, received_hour, count(*) FROM buffered_events WHERE seq > ?1 GROUP BY 1, 2
          ON CONFLICT (event_table, hour) DO UPDATE SET accepted = accepted + excluded.accepted`,
-        entriesJson,
-        freshJson,
+        lastSeq,
       );
       this.rowsSinceSizeCheck += fresh.length;
     });
@@ -205,7 +212,7 @@ export class EventJournal extends DurableObject<Env> {
     return this.ctx.storage.sql
       .exec<{ table: string; hour: string; accepted: number; buffered: number }>(
         `WITH buffered AS (
-           SELECT event_table, substr(record ->> '$.received_at', 1, 13) AS hour, count(*) AS rows FROM buffered_events GROUP BY 1, 2
+           SELECT event_table, received_hour AS hour, count(*) AS rows FROM buffered_events GROUP BY 1, 2
          )
          SELECT a.event_table AS "table", a.hour, a.accepted, coalesce(b.rows, 0) AS buffered
          FROM accepted_counts AS a LEFT JOIN buffered AS b ON b.event_table = a.event_table AND b.hour = a.hour
