@@ -33,7 +33,8 @@ export function raiseRateLimits(raw) {
 /**
  * Starts the real ingestion Worker from a temporary copy of wrangler.jsonc whose RATE_LIMITER
  * limit is raised (the 1200 requests/min per key would throttle any benchmark); everything else
- * (code, bindings, vars, Durable Objects, .dev.vars secrets) is the real configuration.
+ * (code, bindings, vars, Durable Objects, .dev.vars secrets) is the real configuration, and the
+ * catalog Worker runs beside it as in the stack.
  * @param {import("./run.mjs").BenchContext} ctx
  * @param {{ name?: string, inspector?: boolean }} [options] `inspector`: open the DevTools protocol (CPU profiles)
  */
@@ -42,7 +43,9 @@ export async function startIngestionWorker(ctx, { name = "ingestion", inspector 
   // wrangler dev watches its config: the copy stays until the Worker is stopped.
   let worker;
   try {
-    worker = await startWranglerDev({ name, config: config.path, readyPath: "/health", log: ctx.log, inspector });
+    // With the catalog Worker in the same process: the journal's lake sink registers every file
+    // it rolls there (without it, every roll fails and is retried).
+    worker = await startWranglerDev({ name, config: [config.path, "wrangler-catalog.toml"], readyPath: "/health", log: ctx.log, inspector });
   } catch (error) {
     config.remove();
     throw error;

@@ -40,6 +40,8 @@ export class EventJournal extends DurableObject<Env> {
   private rowsSinceSizeCheck = 0;
   /** Writes run one at a time (alarm and flush may overlap). */
   private writing: Promise<unknown> = Promise.resolve();
+  /** After a failed write, no roll before this instant (appends must not re-trigger it at once). */
+  private writeBlockedUntilMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -169,6 +171,7 @@ export class EventJournal extends DurableObject<Env> {
         .toArray()[0];
       if (largest && largest.rows >= this.policy.maxRowsPerFile) due = now;
     }
+    due = Math.max(due, this.writeBlockedUntilMs);
     if (this.alarmAtMs === undefined) this.alarmAtMs = await this.ctx.storage.getAlarm();
     if (this.alarmAtMs === null || due < this.alarmAtMs) {
       await this.ctx.storage.setAlarm(due);
@@ -266,6 +269,7 @@ export class EventJournal extends DurableObject<Env> {
     } catch (error) {
       console.error(JSON.stringify({ level: "error", stage: "lake-roll", message: error instanceof Error ? error.message : String(error) }));
       next = now + WRITE_RETRY_MS;
+      this.writeBlockedUntilMs = next;
     }
     await this.ctx.storage.setAlarm(next);
     this.alarmAtMs = next;
