@@ -202,3 +202,44 @@ describe("a crash at any step of a file write loses nothing and doubles nothing"
     });
   }
 });
+
+describe("a failed roll backs off", () => {
+  it("waits before rolling again, even while appends keep a table over its size, and loses nothing", async () => {
+    const stub = journal();
+    type Internals = { policy: { intervalMs: number; maxRowsPerFile: number }; env: Env };
+    const saved = await runInDurableObject(stub, (instance: EventJournal) => {
+      const internals = instance as unknown as Internals;
+      const original = { policy: internals.policy, env: internals.env };
+      // Every table is over size at once, and the catalog is away. (Earlier tests deleted the
+      // alarm behind the instance's back: forget its cached alarm time.)
+      (instance as unknown as { alarmAtMs: number | undefined }).alarmAtMs = undefined;
+      internals.policy = { intervalMs: 300_000, maxRowsPerFile: 1 };
+      internals.env = { ...internals.env, CATALOG: { registerFile: () => Promise.reject(new Error("catalog unavailable")) } as unknown as Env["CATALOG"] };
+      return original;
+    });
+    try {
+      const first = makeEvent("custom");
+      await ingest(first, { key: LAKE_KEY });
+      // The size trigger sets the alarm for now; the roll fails at the catalog and backs off.
+      let blockedUntil = 0;
+      for (let i = 0; i < 50 && blockedUntil === 0; i++) {
+        await new Promise((done) => setTimeout(done, 20));
+        blockedUntil = await runInDurableObject(stub, (instance: EventJournal) => (instance as unknown as { writeBlockedUntilMs: number }).writeBlockedUntilMs);
+      }
+      expect(blockedUntil).toBeGreaterThan(Date.now() + 20_000);
+      const before = Date.now();
+      await ingest(makeEvent("custom"), { key: LAKE_KEY }); // over size again: must not re-arm at once
+      const alarm = await runInDurableObject(stub, (_instance: EventJournal, state) => state.storage.getAlarm());
+      expect(alarm).not.toBeNull();
+      expect(alarm! - before).toBeGreaterThan(20_000);
+      expect((await stub.stats()).find((s) => s.table === "custom_events")?.rows).toBeGreaterThanOrEqual(2);
+    } finally {
+      await runInDurableObject(stub, (instance: EventJournal) => {
+        Object.assign(instance as unknown as Internals, saved, { writeBlockedUntilMs: 0 });
+      });
+    }
+    // With the catalog back, a flush writes everything that waited.
+    await stub.flush();
+    expect(await stub.stats()).toEqual([]);
+  });
+});
