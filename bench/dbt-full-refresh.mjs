@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { TABLE_BY_EVENT_TYPE } from "@edge-analytics/event-schema";
 import { AwsClient } from "aws4fetch";
 import { dbtEnvironment, localS3Credentials, reconcileCatalog, runDbt } from "../scripts/dbt.mjs";
 import { countByType, generateDemoEvents } from "../scripts/demo-data.mjs";
@@ -35,7 +36,6 @@ import { integerFromEnv } from "./lib/env.mjs";
 import { fixed, int, table } from "./lib/stats.mjs";
 
 const HELPER = fileURLToPath(new URL("./lib/dbt_bench.py", import.meta.url));
-const TABLE_OF = { page_view: "page_views", video_event: "video_events", user_action: "user_actions", api_request: "api_requests", usage: "usage_events", custom: "custom_events" };
 const DAY_MS = 86_400_000;
 const mb = (bytes) => `${fixed(bytes / 1024 / 1024, 1)} MB`;
 
@@ -58,7 +58,7 @@ async function writeNdjson(dir, { events, hours, now }) {
     for (const [type, n] of Object.entries(countByType(batch))) counts[type] = (counts[type] ?? 0) + n;
     const streams = new Map();
     batch.forEach((event, i) => {
-      const tableName = TABLE_OF[event.type];
+      const tableName = TABLE_BY_EVENT_TYPE[event.type];
       let stream = streams.get(tableName);
       if (!stream) streams.set(tableName, (stream = createWriteStream(join(dir, `${tableName}__${partition.replaceAll("/", "+")}.ndjson`))));
       // Ingestion's enrichment: received during the hour; one session in 50 is a bot.

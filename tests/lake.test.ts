@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+import { TABLE_BY_EVENT_TYPE, type EventType } from "@edge-analytics/event-schema";
+import { readParquetBytes } from "@edge-analytics/test-support/parquet";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { pinnedNode, repoRoot, wranglerCli } from "../scripts/wrangler-process.mjs";
 
@@ -48,15 +48,6 @@ const EVENTS: Record<string, unknown>[] = [
   { type: "custom", name: "signup", properties: { plan: "team", seats: 5 } },
 ].map((fields) => ({ event_id: randomUUID(), timestamp: now(), session_id: session, ...fields }));
 
-const TABLE_OF: Record<string, string> = {
-  page_view: "page_views",
-  video_event: "video_events",
-  user_action: "user_actions",
-  api_request: "api_requests",
-  usage: "usage_events",
-  custom: "custom_events",
-};
-
 interface FlushBody {
   files: { project: string; table: string; key: string; rows: number; bytes: number }[];
   rows: number;
@@ -90,15 +81,15 @@ describe("events reach the lake as Parquet, exactly once, and the catalog agrees
       expect(file.key).toMatch(new RegExp(`^events/${file.table}/year=\\d{4}/month=\\d{2}/day=\\d{2}/hour=\\d{2}/[0-9a-f-]{36}\\.parquet$`));
       const bytes = await r2Get("analytics-source", file.key);
       expect(bytes.byteLength).toBe(file.bytes);
-      expect(Number(parquetMetadata(bytes).num_rows)).toBe(file.rows);
-      const rows = await parquetReadObjects({ file: bytes, compressors, parsers: { timestampFromMilliseconds: (v: bigint) => Number(v) } });
+      const { rows, metadata } = await readParquetBytes(bytes);
+      expect(Number(metadata.num_rows)).toBe(file.rows);
       for (const row of rows) seen.set(String(row.event_id), [...(seen.get(String(row.event_id)) ?? []), { ...row, table: file.table }]);
     }
     for (const event of EVENTS) {
       const copies = seen.get(String(event.event_id)) ?? [];
       expect(copies, `event ${String(event.event_id)} (${String(event.type)})`).toHaveLength(1);
       const row = copies[0]!;
-      expect(row.table).toBe(TABLE_OF[String(event.type)]);
+      expect(row.table).toBe(TABLE_BY_EVENT_TYPE[event.type as EventType]);
       expect(row.project_id).toBe("local");
       expect(row.timestamp).toBe(Date.parse(String(event.timestamp)));
       expect(row.is_bot).toBe(false);

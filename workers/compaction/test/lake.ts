@@ -2,8 +2,7 @@ import { env } from "cloudflare:test";
 import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import { encodeLakeRows, initParquetWasm, type LakeRow, type LakeValue, rawObjectKey } from "@edge-analytics/lake";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
-import { decompress } from "fzstd";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { readParquetBytes } from "@edge-analytics/test-support/parquet";
 import { readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
 import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
 import type { CatalogForCompaction } from "../src/compaction-service.ts";
@@ -74,13 +73,7 @@ export function encodeWithoutColumn(type: EventType, rows: LakeRow[], column: st
 export async function readObject(key: string): Promise<{ rows: Record<string, unknown>[]; rowGroups: number; columns: string[] }> {
   const object = await env.SOURCE_BUCKET.get(key);
   if (!object) throw new Error(`no object ${key}`);
-  const buffer = await object.arrayBuffer();
-  const metadata = parquetMetadata(buffer);
-  const rows = await parquetReadObjects({
-    file: buffer,
-    compressors: { ZSTD: (input: Uint8Array, length: number) => decompress(input, new Uint8Array(length)) },
-    parsers: { timestampFromMilliseconds: (value: bigint) => Number(value) },
-  });
+  const { rows, metadata } = await readParquetBytes(await object.arrayBuffer());
   return { rows, rowGroups: metadata.row_groups.length, columns: metadata.schema.slice(1).map((s) => s.name) };
 }
 

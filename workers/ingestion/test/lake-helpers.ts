@@ -1,6 +1,5 @@
 import { env } from "cloudflare:test";
-import { decompress } from "fzstd";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { readParquetBytes } from "@edge-analytics/test-support/parquet";
 
 /** The lake tests' own project (key `lake-test-key`), so flushing it never touches other tests' buffers. */
 export const LAKE_PROJECT = "laketest";
@@ -14,13 +13,7 @@ export function journal(project = LAKE_PROJECT) {
 export async function readParquetObject(key: string): Promise<{ rows: Record<string, unknown>[]; codec: string[]; numRows: number }> {
   const object = await env.SOURCE_BUCKET.get(key);
   if (!object) throw new Error(`no object ${key}`);
-  const buffer = await object.arrayBuffer();
-  const metadata = parquetMetadata(buffer);
-  const rows = await parquetReadObjects({
-    file: buffer,
-    compressors: { ZSTD: (input: Uint8Array, length: number) => decompress(input, new Uint8Array(length)) },
-    parsers: { timestampFromMilliseconds: (value: bigint) => Number(value) },
-  });
+  const { rows, metadata } = await readParquetBytes(await object.arrayBuffer());
   const codec = [...new Set(metadata.row_groups.flatMap((group) => group.columns.map((column) => String(column.meta_data?.codec))))];
   return { rows, codec, numRows: Number(metadata.num_rows) };
 }
