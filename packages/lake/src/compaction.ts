@@ -1,6 +1,7 @@
 import { EVENT_TYPE_BY_TABLE, type EventType, lakeColumns, type TableName } from "@edge-analytics/event-schema";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { asyncBufferOf, PARQUET_COMPRESSORS, type RangeReader, TIMESTAMPS_AS_MS } from "./file-facts.ts";
+import { tableLocation } from "./layout.ts";
 import type { LakeRow, LakeValue } from "./parquet/lake-rows-to-arrow.ts";
 
 /** What a compaction run reports (and the catalog records). */
@@ -85,7 +86,7 @@ export function outputOfEventId(eventId: string, outputs: number): number {
 
 /** The output key of a run: in the partition's folder, named so the sink's keys never collide. */
 export function compactedObjectKey(table: TableName, partition: string, runId: string, index: number): string {
-  return `events/${table}/${partition}/compacted-${runId}-${index}.parquet`;
+  return `${tableLocation(table).prefix}${partition}/compacted-${runId}-${index}.parquet`;
 }
 
 function toLakeValue(value: unknown): LakeValue {

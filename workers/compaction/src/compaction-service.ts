@@ -5,6 +5,7 @@ import {
   type CompactionCatalog,
   type CompactionObjects,
   type CompactionOutcome,
+  type CompactionReport,
   compactPartition,
   encodeLakeRows,
   hourPartition,
@@ -70,20 +71,15 @@ export function settingsFrom(env: Pick<Env, "COMPACTION_TARGET_BYTES" | "COMPACT
   return { targetBytes, maxRowsPerFile, leaseMs: leaseSeconds * 1000 };
 }
 
-/** One compaction pass's summary (`POST /compact`, the cron's log line). */
-export interface CompactionSummary {
+/** The report fields a pass adds up over its partitions. */
+const SUMMED = ["files_in", "files_out", "rows_in", "rows_out", "duplicates_removed", "bytes_in", "bytes_out", "bytes_saved"] as const;
+
+/** One compaction pass's summary (`POST /compact`, the cron's log line): the runs and their totals. */
+export type CompactionSummary = {
   recovered: { finished: string[]; undone: string[] };
   runs: CompactionOutcome[];
-  files_in: number;
-  files_out: number;
-  rows_in: number;
-  rows_out: number;
-  duplicates_removed: number;
-  bytes_in: number;
-  bytes_out: number;
-  bytes_saved: number;
   duration_ms: number;
-}
+} & Pick<CompactionReport, (typeof SUMMED)[number]>;
 
 /**
  * Settles what earlier runs left, then compacts the given partition, or every closed partition
@@ -117,18 +113,11 @@ export async function runCompaction(
     log({ stage: "partition", progress: `${i + 1}/${targets.length}`, ...(outcome.status === "compacted" ? outcome.report : outcome) });
   }
   const reports = runs.flatMap((r) => (r.status === "compacted" ? [r.report] : []));
-  const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((total, r) => total + pick(r), 0);
+  const totals = Object.fromEntries(SUMMED.map((field) => [field, reports.reduce((total, r) => total + r[field], 0)])) as Pick<CompactionReport, (typeof SUMMED)[number]>;
   return {
     recovered,
     runs,
-    files_in: sum((r) => r.files_in),
-    files_out: sum((r) => r.files_out),
-    rows_in: sum((r) => r.rows_in),
-    rows_out: sum((r) => r.rows_out),
-    duplicates_removed: sum((r) => r.duplicates_removed),
-    bytes_in: sum((r) => r.bytes_in),
-    bytes_out: sum((r) => r.bytes_out),
-    bytes_saved: sum((r) => r.bytes_saved),
+    ...totals,
     duration_ms: Date.now() - started,
   };
 }
