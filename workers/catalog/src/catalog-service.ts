@@ -48,18 +48,18 @@ export async function registerObject(env: CatalogEnv, bucket: string, key: strin
   const head = await r2.head(key);
   if (!head) {
     await catalogStore(env).removeFile(bucket, key);
-    await writeSnapshots(env);
+    await writeSnapshots(env, { schemas: false });
     return null;
   }
   const facts = await readParquetFileFacts(r2RangeReader(r2, key, head.size));
   const registered = await catalogStore(env).registerFile(bucket, key, facts);
-  await writeSnapshots(env);
+  await writeSnapshots(env, { schemas: registered.new_schema_version });
   return registered;
 }
 
 export async function removeObject(env: CatalogEnv, bucket: string, key: string): Promise<boolean> {
   const removed = await catalogStore(env).removeFile(bucket, key);
-  if (removed) await writeSnapshots(env);
+  if (removed) await writeSnapshots(env, { schemas: false });
   return removed;
 }
 
@@ -123,8 +123,10 @@ export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
 /**
  * Writes the catalog's snapshot for external tools into `analytics-catalog`:
  * `metadata/tables.json`, `metadata/partitions.json` and `schemas/<layer>/<table>/v<N>.json`.
+ * Schema versions never change once recorded, so a registration rewrites them only when it added
+ * one (`schemas: false` skips them); the reconcile and compaction write them all.
  */
-export async function writeSnapshots(env: CatalogEnv): Promise<void> {
+export async function writeSnapshots(env: CatalogEnv, options: { schemas: boolean } = { schemas: true }): Promise<void> {
   const store = catalogStore(env);
   const generatedAt = new Date().toISOString();
   const tables = await store.tables();
@@ -138,7 +140,7 @@ export async function writeSnapshots(env: CatalogEnv): Promise<void> {
     env.CATALOG_BUCKET.put("metadata/tables.json", json({ generated_at: generatedAt, tables }), { httpMetadata }),
     env.CATALOG_BUCKET.put("metadata/partitions.json", json({ generated_at: generatedAt, tables: partitions }), { httpMetadata }),
   ];
-  for (const version of await store.schemaVersions()) {
+  for (const version of options.schemas ? await store.schemaVersions() : []) {
     const key = `schemas/${tableLocation(version.table).layer}/${version.table}/v${version.version}.json`;
     writes.push(env.CATALOG_BUCKET.put(key, json(version), { httpMetadata }));
   }
