@@ -40,7 +40,13 @@ export const DEFAULT_R2_PRICES: R2PriceList = {
  */
 export function priceListFrom(overrideJson: string | undefined): R2PriceList {
   if (!overrideJson) return DEFAULT_R2_PRICES;
-  const override = JSON.parse(overrideJson) as Record<string, unknown>;
+  let override: Record<string, unknown>;
+  try {
+    override = JSON.parse(overrideJson) as Record<string, unknown>;
+  } catch {
+    throw new Error("R2_PRICES is not valid JSON: expected an object such as {\"storage_usd_per_gb_month\":0.015}");
+  }
+  if (typeof override !== "object" || override === null || Array.isArray(override)) throw new Error("R2_PRICES must be a JSON object");
   const prices: R2PriceList = structuredClone(DEFAULT_R2_PRICES);
   for (const [name, value] of Object.entries(override)) {
     if (name === "free_tier" && value && typeof value === "object") {

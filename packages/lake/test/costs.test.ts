@@ -56,5 +56,7 @@ describe("priceListFrom (R2_PRICES)", () => {
     expect(() => priceListFrom('{"storage_usd":1}')).toThrow(/R2_PRICES.storage_usd/);
     expect(() => priceListFrom('{"class_a_usd_per_million":"4.5"}')).toThrow(/class_a_usd_per_million/);
     expect(() => priceListFrom('{"free_tier":{"gb":1}}')).toThrow(/free_tier.gb/);
+    expect(() => priceListFrom("0.015")).toThrow(/R2_PRICES must be a JSON object/);
+    expect(() => priceListFrom("{storage")).toThrow(/R2_PRICES is not valid JSON/);
   });
 });
