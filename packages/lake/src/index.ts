@@ -11,7 +11,7 @@ export {
   PARQUET_CREATED_BY,
   SCHEMA_METADATA_KEY,
 } from "./parquet/encode-lake-rows.ts";
-export { initParquetWasm, isParquetWasmInitialised } from "./parquet/parquet-wasm.ts";
+export { initZstd, isZstdInitialised } from "./parquet/writer/zstd.ts";
 export { type LakeRow, LakeRowError, lakeRowsToArrow, type LakeValue } from "./parquet/lake-rows-to-arrow.ts";
 export { schemaFingerprint } from "./parquet/schema-fingerprint.ts";
 export * from "./compaction.ts";

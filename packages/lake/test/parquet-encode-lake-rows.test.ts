@@ -5,7 +5,7 @@ import { arrowSchemaFor } from "@edge-analytics/event-schema/arrow";
 import { tableFromIPC } from "apache-arrow";
 import { type ColumnChunk, type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { readSchema } from "parquet-wasm/esm";
+import { initSync as initParquetWasmReader, readParquet, readSchema } from "parquet-wasm/esm";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   encodeLakeRows,
@@ -14,13 +14,15 @@ import {
   SCHEMA_METADATA_KEY,
 } from "../src/parquet/encode-lake-rows.ts";
 import { type LakeRow, LakeRowError, type LakeValue } from "../src/parquet/lake-rows-to-arrow.ts";
-import { initParquetWasm } from "../src/parquet/parquet-wasm.ts";
+import { initZstd } from "../src/parquet/writer/zstd.ts";
 import { schemaFingerprint } from "../src/parquet/schema-fingerprint.ts";
 
 beforeAll(() => {
-  // As in Node: the esm build's wasm bytes (a Worker passes the imported WebAssembly.Module).
-  const wasmPath = createRequire(import.meta.url).resolve("parquet-wasm/esm/parquet_wasm_bg.wasm");
-  initParquetWasm(readFileSync(wasmPath));
+  const require = createRequire(import.meta.url);
+  // As in Node: the wasm bytes (a Worker passes the imported WebAssembly.Module).
+  initZstd(readFileSync(require.resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm")));
+  // parquet-wasm (arrow-rs) is a second independent reader of the files.
+  initParquetWasmReader({ module: readFileSync(require.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm")) });
 });
 
 /** A value as the independent reader (hyparquet) returns it, for comparison. */
@@ -149,6 +151,84 @@ describe("encodeLakeRows round trip (read back with hyparquet)", () => {
     const file = encodeLakeRows("page_view", withTitles);
     const objects = await parquetReadObjects({ file: arrayBufferOf(file), columns: ["page_title"], compressors });
     expect(objects.map((o) => o.page_title)).toEqual(titles);
+  });
+
+  it.each(EVENT_TYPES)("%s: a second reader (parquet-wasm, arrow-rs) reads the same values", (type) => {
+    const { rows, expected } = testRows(type);
+    const table = tableFromIPC(readParquet(encodeLakeRows(type, rows)).intoIPCStream());
+    const columns = lakeColumns(type);
+    const read = table.toArray().map((row) =>
+      columns.map(({ name, kind }) => {
+        const value: unknown = row[name];
+        // Arrow gives int64 as bigint and timestamps as epoch ms numbers, like the expectations.
+        return kind === "timestamp" && typeof value === "bigint" ? Number(value) : (value as ReadValue);
+      }),
+    );
+    expect(read).toEqual(expected);
+  });
+
+  it("is deterministic: the same rows give the same bytes", () => {
+    const { rows } = testRows("page_view", 50);
+    expect(encodeLakeRows("page_view", rows)).toEqual(encodeLakeRows("page_view", rows));
+  });
+
+  it("a dictionary that outgrows its limit falls back to PLAIN mid-column; pages split every 32Ki rows", async () => {
+    // 70k rows: two data pages per column; page_url distinct per row from row 1000 on, so its
+    // dictionary passes 65,536 entries and is dropped after the first values were indexed.
+    const count = 70_000;
+    const { rows } = testRows("page_view", count);
+    const columns = lakeColumns("page_view");
+    const url = columns.findIndex((c) => c.name === "page_url");
+    const title = columns.findIndex((c) => c.name === "page_title");
+    const urls = rows.map((_, r) => (r < 1000 ? `https://a.example/${r % 7}` : `https://a.example/p/${r}`));
+    const titles = rows.map((_, r) => (r % 3 === 0 ? null : `T${r % 5}`));
+    const edited = rows.map((row, r) => row.map((value, c) => (c === url ? urls[r]! : c === title ? titles[r]! : value)));
+    const file = encodeLakeRows("page_view", edited);
+    const metadata = metadataOf(file);
+    expect(chunkOf(metadata, 0, "page_url").meta_data?.encodings).toEqual(["PLAIN", "RLE"]);
+    expect(chunkOf(metadata, 0, "page_title").meta_data?.encodings).toContain("RLE_DICTIONARY");
+    const objects = await parquetReadObjects({ file: arrayBufferOf(file), columns: ["page_url", "page_title"], compressors });
+    expect(objects.map((o) => o.page_url)).toEqual(urls);
+    expect(objects.map((o) => o.page_title)).toEqual(titles);
+  });
+
+  it("runs and literals of every length, dictionary widths across byte boundaries, unordered and far-apart timestamps", async () => {
+    // Run lengths 1..40 cycle through 300 distinct values (9-bit indices); timestamps jump
+    // backwards and across centuries (DELTA_BINARY_PACKED with negative and 40-bit deltas).
+    const columns = lakeColumns("api_request");
+    const { rows } = testRows("api_request", 6000);
+    const path = columns.findIndex((c) => c.name === "path");
+    const status = columns.findIndex((c) => c.name === "status_code");
+    const timestamp = columns.findIndex((c) => c.name === "timestamp");
+    const paths: string[] = [];
+    for (let run = 1, value = 0; paths.length < rows.length; run = (run % 40) + 1, value = (value + 37) % 300) {
+      for (let k = 0; k < run && paths.length < rows.length; k++) paths.push(`/v1/items/${value}`);
+    }
+    const statuses = rows.map((_, r) => (r % 11 < 9 ? 200n : BigInt(400 + (r % 300))));
+    const times = rows.map((_, r) => [0, -86_400_000, 4_102_444_800_000, 1_705_314_600_000 + r][r % 4]! + r);
+    const edited = rows.map((row, r) =>
+      row.map((value, c) => (c === path ? paths[r]! : c === status ? statuses[r]! : c === timestamp ? times[r]! : value)),
+    );
+    const file = encodeLakeRows("api_request", edited);
+    const objects = await parquetReadObjects({ file: arrayBufferOf(file), columns: ["path", "status_code", "timestamp"], compressors });
+    expect(objects.map((o) => o.path)).toEqual(paths);
+    expect(objects.map((o) => o.status_code)).toEqual(statuses);
+    expect(objects.map((o) => (o.timestamp as Date).getTime())).toEqual(times);
+    const statistics = chunkOf(metadataOf(file), 0, "timestamp").meta_data?.statistics;
+    expect((statistics?.min_value as Date).getTime()).toBe(Math.min(...times));
+    expect((statistics?.max_value as Date).getTime()).toBe(Math.max(...times));
+  });
+
+  it("an int64 column with more distinct values than a dictionary holds is written PLAIN", async () => {
+    const columns = lakeColumns("api_request");
+    const { rows } = testRows("api_request", 80_000);
+    // The encoder stores what it is given: the zod range of status_code is ingestion's business.
+    const status = columns.findIndex((c) => c.name === "status_code");
+    const codes = rows.map((_, r) => (r % 10 === 0 ? -(2n ** 62n) : r * 3 - 1000));
+    const file = encodeLakeRows("api_request", rows.map((row, r) => row.map((value, c) => (c === status ? codes[r]! : value))));
+    expect(chunkOf(metadataOf(file), 0, "status_code").meta_data?.encodings).toEqual(["PLAIN", "RLE"]);
+    const objects = await parquetReadObjects({ file: arrayBufferOf(file), columns: ["status_code"], compressors });
+    expect(objects.map((o) => o.status_code)).toEqual(codes.map((d) => BigInt(d)));
   });
 
   it("an empty batch is a valid file with no rows", async () => {

@@ -13,8 +13,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { EVENT_TYPES, lakeColumns } from "@edge-analytics/event-schema";
 import { encodeLakeRows } from ${source("../src/parquet/encode-lake-rows.ts")};
-import { initParquetWasm } from ${source("../src/parquet/parquet-wasm.ts")};
-initParquetWasm(readFileSync(createRequire(import.meta.url).resolve("parquet-wasm/esm/parquet_wasm_bg.wasm")));
+import { initZstd } from ${source("../src/parquet/writer/zstd.ts")};
+initZstd(readFileSync(createRequire(import.meta.url).resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm")));
 const sample = { string: "x", json: "{}", float64: 1.5, int64: 200, boolean: 1, timestamp: "2024-01-15T10:30:00.000Z" };
 for (const type of EVENT_TYPES) {
   const row = lakeColumns(type).map((column) => sample[column.kind]);

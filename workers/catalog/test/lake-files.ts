@@ -1,12 +1,14 @@
 import { env } from "cloudflare:test";
 import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE } from "@edge-analytics/event-schema";
-import { encodeLakeRows, initParquetWasm, type LakeRow, rawObjectKey } from "@edge-analytics/lake";
+import { encodeLakeRows, initZstd, type LakeRow, rawObjectKey } from "@edge-analytics/lake";
 import { makeVector, Table, tableFromIPC, tableToIPC } from "apache-arrow";
-import { readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
+import { initSync as initParquetWasm, readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
+import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
 
-// Also initialises the module instance that readParquet/writeParquet below use.
-initParquetWasm(wasm);
+// The lake's encoder needs zstd; parquet-wasm writes files as another writer (Pipelines) would.
+initZstd(zstdWasm);
+initParquetWasm({ module: wasm });
 
 export const ADMIN = { "x-api-key": "local-admin-key" };
 

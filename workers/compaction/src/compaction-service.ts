@@ -9,13 +9,13 @@ import {
   compactPartition,
   encodeLakeRows,
   hourPartition,
-  initParquetWasm,
+  initZstd,
   type LakeRow,
   r2RangeReader,
   recoverCompactions,
 } from "@edge-analytics/lake";
 // wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
-import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
+import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 
 export type CompactionEnv = Env;
 
@@ -51,7 +51,7 @@ export function sourceObjects(bucket: R2Bucket): CompactionObjects {
 const OUTPUT_ROW_GROUP_ROWS = 16_384;
 
 export function encodeCompacted(type: EventType, rows: LakeRow[]): Uint8Array {
-  initParquetWasm(parquetWasm);
+  initZstd(zstdWasm);
   return encodeLakeRows(type, rows, { maxRowGroupRows: OUTPUT_ROW_GROUP_ROWS });
 }
 

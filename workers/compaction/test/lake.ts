@@ -1,13 +1,15 @@
 import { env } from "cloudflare:test";
 import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
-import { encodeLakeRows, initParquetWasm, type LakeRow, type LakeValue, rawObjectKey } from "@edge-analytics/lake";
+import { encodeLakeRows, initZstd, type LakeRow, type LakeValue, rawObjectKey } from "@edge-analytics/lake";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
 import { readParquetBytes } from "@edge-analytics/test-support/parquet";
-import { readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
+import { initSync as initParquetWasm, readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
+import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
 import type { CatalogForCompaction } from "../src/compaction-service.ts";
 
-initParquetWasm(wasm);
+initZstd(zstdWasm);
+initParquetWasm({ module: wasm });
 
 export const ADMIN = { "x-api-key": "local-admin-key" };
 

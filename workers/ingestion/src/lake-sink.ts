@@ -1,9 +1,9 @@
-// The local lake sink's wiring: Parquet encoding (parquet-wasm, initialised from the bundled
-// module), the roll policy from vars, and the catalog reached over RPC.
+// The local lake sink's wiring: Parquet encoding (the lake's writer, with zstd initialised from the
+// bundled wasm module), the roll policy from vars, and the catalog reached over RPC.
 import { EVENT_TYPE_BY_TABLE, type TableName } from "@edge-analytics/event-schema";
-import { type AcceptedCount, encodeLakeRows, initParquetWasm, type LakeRow } from "@edge-analytics/lake";
+import { type AcceptedCount, encodeLakeRows, initZstd, type LakeRow } from "@edge-analytics/lake";
 // wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
-import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
+import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 
 /** When the sink rolls a table's buffered rows into a file. */
 export interface LakeRollPolicy {
@@ -23,7 +23,7 @@ export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LA
 }
 
 export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array {
-  initParquetWasm(parquetWasm);
+  initZstd(zstdWasm);
   // The rows come from the journal's SQL, which yields only SQL values: text, numbers, null.
   return encodeLakeRows(EVENT_TYPE_BY_TABLE[table], rows as LakeRow[]);
 }

@@ -1,18 +1,9 @@
-import { type EventType, lakeColumns } from "@edge-analytics/event-schema";
-import { tableToIPC } from "apache-arrow";
-import {
-  Compression,
-  EnabledStatistics,
-  Encoding,
-  Table as WasmTable,
-  type WriterProperties,
-  WriterPropertiesBuilder,
-  WriterVersion,
-  writeParquet,
-} from "parquet-wasm/esm";
-import { type LakeRow, lakeRowsToArrow } from "./lake-rows-to-arrow.ts";
-import { assertParquetWasmInitialised } from "./parquet-wasm.ts";
+import { EVENT_TYPES, type EventType, lakeColumns } from "@edge-analytics/event-schema";
+import { type LakeRow, LakeRowError } from "./lake-row.ts";
 import { schemaFingerprint } from "./schema-fingerprint.ts";
+import { type ColumnPolicy, columnCollector, FileParts, schemaLeafOf } from "./writer/column-chunk.ts";
+import { fileMetadataBytes, MAGIC, type RowGroupMeta } from "./writer/parquet-format.ts";
+import { assertZstdInitialised } from "./writer/zstd.ts";
 
 /** Options of {@link encodeLakeRows}. */
 export interface ParquetWriteOptions {
@@ -21,10 +12,9 @@ export interface ParquetWriteOptions {
 }
 
 /**
- * 128Ki rows (about 3.5 MB of page views): what a Worker can encode in one call (tens of
- * thousands of rows, see encodeLakeRows) is one row group; larger files get row groups that
- * readers can skip by their timestamp statistics, each large enough for its dictionary pages to
- * pay off.
+ * 128Ki rows (about 3.5 MB of page views): a sink roll (25k rows) is one row group; larger files
+ * get row groups that readers can skip by their timestamp statistics, each large enough for its
+ * dictionary pages to pay off.
  */
 export const DEFAULT_MAX_ROW_GROUP_ROWS = 128 * 1024;
 
@@ -36,115 +26,100 @@ export const EVENT_TYPE_METADATA_KEY = "edge-analytics.event_type";
 export const SCHEMA_METADATA_KEY = "edge-analytics.schema";
 
 /**
- * Encodes lake rows of one event type as a Parquet file: columns `lakeColumns(type)` with the
- * Arrow schema `arrowSchemaFor(type)`, ZSTD, dictionary pages, page statistics (so the footer has
- * min/max of `timestamp`), and `edge-analytics.event_type` / `edge-analytics.schema` metadata.
- * Each row holds its values in column order (see `LakeValue` for the accepted forms).
- *
- * Requires {@link initParquetWasm} first. Throws a `LakeRowError` naming the column and row for a
- * row of the wrong length, a null in a non-nullable column or a value of the wrong kind.
- *
- * Memory: parquet-wasm's wasm memory grows to two to three times the Arrow size of the rows
- * (about 350 bytes per page_view: 37 MB after one call with 50k page views, 54 MB after many)
- * and never shrinks, so in a Worker (128 MB) encode at most a few tens of thousands of rows per
- * call.
- * @example
- * initParquetWasm(wasmModule);
- * const file = encodeLakeRows("page_view", rows); // Uint8Array, ready for R2 put
- */
-export function encodeLakeRows(type: EventType, rows: readonly LakeRow[], options: ParquetWriteOptions = {}): Uint8Array {
-  assertParquetWasmInitialised("encodeLakeRows");
-  const maxRowGroupRows = options.maxRowGroupRows ?? DEFAULT_MAX_ROW_GROUP_ROWS;
-  if (!Number.isSafeInteger(maxRowGroupRows) || maxRowGroupRows < 1) {
-    throw new RangeError(`maxRowGroupRows must be a positive integer, got ${maxRowGroupRows}`);
-  }
-  const ipc = tableToIPC(lakeRowsToArrow(type, rows), "stream");
-  // wasm memory never shrinks and a Worker has 128 MB: every parquet-wasm object made here is
-  // either handed to writeParquet, which takes ownership of both its arguments (and frees them
-  // on success and on error), or freed here.
-  const table = WasmTable.fromIPCStream(ipc);
-  let properties: WriterProperties;
-  try {
-    properties = writerProperties(type, maxRowGroupRows);
-  } catch (error) {
-    table.free();
-    throw error;
-  }
-  return writeParquet(table, properties);
-}
-
-/**
- * Columns whose every value is distinct: a dictionary would only grow until the writer gives up
- * on it. UUIDv7 ids in time order share their leading digits with the previous id, which
- * DELTA_BYTE_ARRAY stores once (measured: 13.4 instead of 14.3 bytes per id, and half the time).
+ * Columns whose every value is distinct: a dictionary would only grow until it is dropped. UUIDv7
+ * ids in time order share their leading digits with the previous id, which DELTA_BYTE_ARRAY
+ * stores once.
  */
 const UNIQUE_PER_ROW_COLUMNS: ReadonlySet<string> = new Set(["event_id"]);
 
 /**
- * String columns that keep statistics. Min/max of the others (ids, URLs, titles, countries) span
- * almost their whole range in any row group, so no reader can skip anything with them, and
- * computing them was 15% of the write time of page_view rows; these three are constant or
- * nearly so within a file, cost nothing, and let a reader skip files of another type, project or
- * environment.
+ * String columns with min/max statistics. Min/max of the others (ids, URLs, titles, countries)
+ * span almost their whole range in any row group, so no reader can skip anything with them;
+ * these three are constant or nearly so within a file and let a reader skip files of another
+ * type, project or environment. Numbers, timestamps and booleans always have them.
  */
 const STRING_COLUMNS_WITH_STATISTICS: ReadonlySet<string> = new Set(["type", "project_id", "environment"]);
 
+/** Rows each column collects before the next column takes the same rows (see ColumnCollector). */
+const BLOCK_ROWS = 1024;
+
+function policyOf(name: string): ColumnPolicy {
+  return {
+    stringEncoding: UNIQUE_PER_ROW_COLUMNS.has(name) ? "delta" : "dictionary",
+    minMax: STRING_COLUMNS_WITH_STATISTICS.has(name),
+  };
+}
+
 /**
- * Writer properties, chosen by measuring realistic page_view rows (bench/lake-encode.mjs; bytes per
- * row at 100k rows, ZSTD):
- * - Writer version 1 (data page v1): the widest reader support (older Spark, Athena engine 2),
- *   and with the same per-column encodings version 2 was no smaller (27.6 vs 27.3 B/row). The
- *   delta encodings below are chosen per column instead of relying on version 2's fallbacks.
- * - Dictionary on for strings, JSON and int64 (low cardinality: page, country, browser, status
- *   code...), with the default PLAIN fallback for a dictionary that outgrows its page. Not a
- *   DELTA_BYTE_ARRAY fallback: it was no smaller here, and its encoders made the writer's wasm
- *   memory 34 MB larger for 10k rows (wasm memory never shrinks; a Worker has 128 MB).
- * - Timestamps: no dictionary, DELTA_BINARY_PACKED: events a few ms apart delta-encode to under
- *   half a byte (0.44 B/row; a dictionary: 2.95 B/row at seven times the time).
- * - float64: no dictionary, PLAIN: measurements such as time_on_page are nearly unique
- *   (dictionary 5.7 B/row, BYTE_STREAM_SPLIT 6.6, PLAIN 3.6).
- * - Page-level statistics (min/max/null count in the footer and the page index, so readers skip
- *   row groups and pages by `timestamp`), except for most string columns (see above).
- * Total: 27.3 B/row with this policy against 35.5 with parquet-wasm's defaults.
- * An encoding that does not fit a column's physical type aborts the wasm module ("unreachable"),
- * so encodings are set by column kind only.
+ * Encodes lake rows of one event type as a Parquet file: columns `lakeColumns(type)` (the zod
+ * schemas' lake columns: strings and JSON as UTF-8 text, int64, double, boolean, UTC timestamps
+ * in ms), data pages v1, ZSTD, and `edge-analytics.event_type` / `edge-analytics.schema`
+ * key-value metadata. Each row holds its values in column order (see `LakeValue` for the forms
+ * accepted).
+ *
+ * Written by the lake's own Parquet writer (./writer), chosen per column kind by measuring
+ * realistic rows (bench/lake-encode.mjs):
+ * - strings: a dictionary page and RLE_DICTIONARY indices (page, country, browser, status...),
+ *   PLAIN when the dictionary outgrows 1 MiB; `event_id` DELTA_BYTE_ARRAY;
+ * - timestamps: DELTA_BINARY_PACKED (events ms apart delta-encode to under half a byte);
+ * - int64: dictionary; float64: PLAIN (measurements such as time_on_page are nearly unique);
+ *   booleans bit-packed;
+ * - statistics: null counts everywhere; min/max of numbers, timestamps, booleans and the strings
+ *   above, so the footer has min/max of `timestamp`.
+ * It replaces parquet-wasm, whose writer alone took ~1.9 µs per page_view row (the lake-sink
+ * benchmark in docs/benchmarks.md) and whose wasm memory never shrank. Memory here is plain JS,
+ * a few times the rows' size while a row group is encoded, released afterwards.
+ *
+ * Requires {@link initZstd} first. Throws a `LakeRowError` naming the column and row for a row of
+ * the wrong length, a null in a non-nullable column or a value of the wrong kind.
+ * @example
+ * initZstd(zstdWasmModule);
+ * const file = encodeLakeRows("page_view", rows); // Uint8Array, ready for R2 put
  */
-function writerProperties(type: EventType, maxRowGroupRows: number): WriterProperties {
+export function encodeLakeRows(type: EventType, rows: readonly LakeRow[], options: ParquetWriteOptions = {}): Uint8Array {
+  assertZstdInitialised("encodeLakeRows");
+  // The type often comes from a partition key or a queue message, not from typed code.
+  if (!EVENT_TYPES.includes(type)) throw new Error(`unknown event type ${JSON.stringify(type)}`);
+  const maxRowGroupRows = options.maxRowGroupRows ?? DEFAULT_MAX_ROW_GROUP_ROWS;
+  if (!Number.isSafeInteger(maxRowGroupRows) || maxRowGroupRows < 1) {
+    throw new RangeError(`maxRowGroupRows must be a positive integer, got ${maxRowGroupRows}`);
+  }
   const columns = lakeColumns(type);
-  // Every setter consumes its builder and returns a new one: there is one live builder at a time.
-  let builder = new WriterPropertiesBuilder()
-    .setWriterVersion(WriterVersion.V1)
-    .setCompression(Compression.ZSTD)
-    .setDictionaryEnabled(true)
-    .setStatisticsEnabled(EnabledStatistics.Page)
-    .setMaxRowGroupSize(maxRowGroupRows)
-    .setCreatedBy(PARQUET_CREATED_BY)
-    .setKeyValueMetadata(
-      new Map([
-        [EVENT_TYPE_METADATA_KEY, type],
-        [SCHEMA_METADATA_KEY, schemaFingerprint(columns)],
-      ]),
-    );
-  for (const { name, kind } of columns) {
-    switch (kind) {
-      case "string":
-      case "json":
-        if (UNIQUE_PER_ROW_COLUMNS.has(name)) {
-          builder = builder.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BYTE_ARRAY);
-        }
-        if (!STRING_COLUMNS_WITH_STATISTICS.has(name)) builder = builder.setColumnStatisticsEnabled(name, EnabledStatistics.None);
-        break;
-      case "timestamp":
-        builder = builder.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED);
-        break;
-      case "float64":
-        builder = builder.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.PLAIN);
-        break;
-      case "int64":
-      case "boolean":
-        // The defaults: int64 codes and counts are dictionary-encoded; booleans are bit-packed.
-        break;
+  for (let r = 0; r < rows.length; r++) {
+    const length = rows[r]?.length;
+    if (length !== columns.length) {
+      throw new LakeRowError(undefined, r, `row has ${length ?? "no"} values, the ${type} table has ${columns.length} columns`);
     }
   }
-  return builder.build();
+  const policies = columns.map((column) => policyOf(column.name));
+  const file = new FileParts();
+  file.push(MAGIC);
+  const rowGroups: RowGroupMeta[] = [];
+  for (let start = 0; start < rows.length; start += maxRowGroupRows) {
+    const end = Math.min(rows.length, start + maxRowGroupRows);
+    const fileOffset = file.offset;
+    const collectors = columns.map((column, index) => columnCollector(column, index, start, end - start, policies[index] as ColumnPolicy));
+    for (let blockStart = start; blockStart < end; blockStart += BLOCK_ROWS) {
+      const blockEnd = Math.min(end, blockStart + BLOCK_ROWS);
+      for (const collector of collectors) collector.collect(rows, blockStart, blockEnd);
+    }
+    const chunks = collectors.map((collector) => collector.write(file));
+    rowGroups.push({ columns: chunks, numRows: end - start, fileOffset });
+  }
+  const footer = fileMetadataBytes({
+    leaves: columns.map(schemaLeafOf),
+    numRows: rows.length,
+    rowGroups,
+    keyValueMetadata: new Map([
+      [EVENT_TYPE_METADATA_KEY, type],
+      [SCHEMA_METADATA_KEY, schemaFingerprint(columns)],
+    ]),
+    createdBy: PARQUET_CREATED_BY,
+  });
+  file.push(footer);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, footer.length, true);
+  file.push(length);
+  file.push(MAGIC);
+  return file.concat();
 }
