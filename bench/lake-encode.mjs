@@ -1,6 +1,7 @@
 // Micro benchmark (no Worker, no network): how fast `encodeLakeRows` turns realistic page_view lake
 // rows into Parquet bytes, and how small the file is, next to a baseline measured in the same run:
-// JSON.stringify of the same events as NDJSON (what a JSON lake would write).
+// JSON.stringify of the same events as NDJSON (what a JSON lake would write); and, as a second
+// reference, the previous encoder (Arrow + parquet-wasm, bench/lib/parquet-wasm-encoder.ts).
 //
 //   node bench/lake-encode.mjs                 200,000 rows
 //   BENCH_LAKE_ROWS=500000 node bench/lake-encode.mjs
@@ -14,10 +15,9 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { lakeColumns } from "@edge-analytics/event-schema";
 import { parquetMetadata } from "hyparquet";
-import { wasmMemory } from "parquet-wasm/esm";
 import { encodeLakeRows } from "../packages/lake/src/parquet/encode-lake-rows.ts";
-import { lakeRowsToArrow } from "../packages/lake/src/parquet/lake-rows-to-arrow.ts";
-import { initParquetWasm } from "../packages/lake/src/parquet/parquet-wasm.ts";
+import { initZstd } from "../packages/lake/src/parquet/writer/zstd.ts";
+import { encodeWithParquetWasm, parquetWasmMemoryBytes } from "./lib/parquet-wasm-encoder.ts";
 
 /** Rows per second the encoder must reach. */
 export const TARGET_ROWS_PER_SECOND = 500_000;
@@ -191,11 +191,11 @@ export function toLakeRows(events) {
   );
 }
 
-/** Initialises parquet-wasm from the esm build's bytes, as the unit tests do. */
+/** Initialises the zstd compressor from the package's wasm bytes, as the unit tests do. */
 function initWasmFromNodeModules() {
   const require = createRequire(import.meta.url);
-  const wasmPath = require.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm", { paths: [fileURLToPath(new URL("../packages/lake/", import.meta.url))] });
-  initParquetWasm(readFileSync(wasmPath));
+  const wasmPath = require.resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm", { paths: [fileURLToPath(new URL("../packages/lake/", import.meta.url))] });
+  initZstd(readFileSync(wasmPath));
 }
 
 /** Median of the timings of `runs` calls of `fn` after one warm-up call, in milliseconds. */
@@ -212,8 +212,8 @@ function medianMs(runs, fn) {
 }
 
 /**
- * Measures encodeLakeRows on `rows` generated page views (median of `runs`), the Arrow build alone,
- * and the NDJSON baseline: JSON.stringify of the same events as objects (keys included, absent
+ * Measures encodeLakeRows on `rows` generated page views (median of `runs`), the previous encoder
+ * (Arrow + parquet-wasm) on the same rows, and the NDJSON baseline: JSON.stringify of the same events as objects (keys included, absent
  * fields left out), one per line, which is what a JSON lake would store.
  * @param {{ rows?: number, runs?: number, log?: (line: string) => void }} [options]
  */
@@ -227,7 +227,10 @@ export async function runLakeEncodeBench({ rows = DEFAULT_ROWS, runs = DEFAULT_R
   const encodeMs = medianMs(runs, () => {
     parquet = encodeLakeRows("page_view", lakeRows);
   });
-  const arrowMs = medianMs(runs, () => lakeRowsToArrow("page_view", lakeRows));
+  let previous = new Uint8Array(0);
+  const parquetWasmMs = medianMs(runs, () => {
+    previous = encodeWithParquetWasm("page_view", lakeRows);
+  });
   let ndjson = "";
   const ndjsonMs = medianMs(runs, () => {
     ndjson = events.map((event) => JSON.stringify(event)).join("\n") + "\n";
@@ -246,9 +249,11 @@ export async function runLakeEncodeBench({ rows = DEFAULT_ROWS, runs = DEFAULT_R
     problems,
     encodeMs,
     encodeRowsPerSecond,
-    arrowBuildMs: arrowMs,
+    parquetWasmMs,
+    parquetWasmRowsPerSecond: rows / (parquetWasmMs / 1000),
+    parquetWasmBytesPerRow: previous.length / rows,
     /** parquet-wasm's linear memory after the runs: it never shrinks (a Worker has 128 MB). */
-    wasmMemoryBytes: wasmMemory().buffer.byteLength,
+    wasmMemoryBytes: parquetWasmMemoryBytes(),
     parquetBytes: parquet.length,
     parquetBytesPerRow: parquet.length / rows,
     ndjsonMs,
@@ -270,7 +275,7 @@ export function describeLakeEncode(r) {
   return [
     `page_view rows:            ${int(r.rows)} (median of ${r.runs} runs)`,
     `encodeLakeRows:            ${fixed(r.encodeMs)} ms, ${int(r.encodeRowsPerSecond)} rows/s (target >= ${int(TARGET_ROWS_PER_SECOND)}: ${r.rowsPerSecondTargetMet ? "MET" : "MISSED"})`,
-    `  of which Arrow build:    ${fixed(r.arrowBuildMs)} ms (the rest: Arrow IPC, parquet-wasm); wasm memory ${fixed(r.wasmMemoryBytes / 2 ** 20)} MiB`,
+    `previous encoder:          ${fixed(r.parquetWasmMs)} ms, ${int(r.parquetWasmRowsPerSecond)} rows/s, ${fixed(r.parquetWasmBytesPerRow)} bytes/row (Arrow + parquet-wasm; its wasm memory ${fixed(r.wasmMemoryBytes / 2 ** 20)} MiB); encodeLakeRows is ${fixed(r.parquetWasmMs / r.encodeMs, 2)}x as fast`,
     `Parquet:                   ${int(r.parquetBytes)} bytes, ${fixed(r.parquetBytesPerRow)} bytes/row (target <= ${TARGET_BYTES_PER_ROW}: ${r.bytesPerRowTargetMet ? "MET" : "MISSED"})`,
     `NDJSON baseline (objects): ${fixed(r.ndjsonMs)} ms JSON.stringify, ${int(r.ndjsonRowsPerSecond)} rows/s, ${fixed(r.ndjsonBytesPerRow)} bytes/row (${fixed(r.ndjsonGzipBytesPerRow)} gzipped)`,
     `Parquet / NDJSON:          ${fixed(r.encodeToNdjsonTimeRatio, 2)}x the time, ${fixed(r.parquetBytesPerRow / r.ndjsonBytesPerRow, 3)}x the bytes`,

@@ -5,7 +5,7 @@
 // BENCH_LAKE_ROWS realistic page views through the journal's real `append` (untimed), then times
 // from this process, with the request overhead (< 1 ms) included:
 //   extraction    the journal's SQL pulls the lake columns out of the stored JSON
-//   encode        extraction + encodeLakeFile (Arrow + parquet-wasm zstd), encode part = difference
+//   encode        extraction + encodeLakeFile (the lake's Parquet writer, zstd), encode part = difference
 //   NDJSON        the same records as JSON lines (what a JSON sink would write), no put
 //   sink          the real flush(): plan, extract, encode, R2 put, catalog registration (which reads
 //                 the file back from R2), commit; baseline: NDJSON + the R2 put
@@ -65,7 +65,7 @@ export default {
         if (accepted !== rows) problems.push(`round ${round}: the journal accepted ${accepted} of ${rows} rows`);
         ctx.log(`round ${round}/${rounds}: loaded ${int(accepted)} page views through append() in ${fixed((performance.now() - loadStarted) / 1000)} s`);
 
-        await call(worker.origin, "/extract"); // warm: the first encode also instantiates parquet-wasm
+        await call(worker.origin, "/extract"); // warm: the first encode also instantiates the zstd wasm
         await call(worker.origin, "/encode?repeat=1");
         const extractMs = median([(await call(worker.origin, "/extract")).ms, (await call(worker.origin, "/extract")).ms, (await call(worker.origin, "/extract")).ms]);
         const encodeAnswer = await call(worker.origin, "/encode?repeat=3");
@@ -103,7 +103,7 @@ export default {
         ["median of rounds", "rows/s", "bytes/row"],
         [
           ["SQL extraction of the lake columns", int(m.extract), ""],
-          ["encode (Arrow + parquet-wasm zstd)", int(m.encode), fixed(m.parquetBytes)],
+          ["encode (lake Parquet writer, zstd)", int(m.encode), fixed(m.parquetBytes)],
           ["sink: flush() to R2 + catalog", int(m.sink), fixed(m.parquetBytes)],
           ["baseline: NDJSON of the records", int(m.ndjson), fixed(m.ndjsonBytes)],
           ["baseline: NDJSON + R2 put", int(m.ndjsonSink), fixed(m.ndjsonBytes)],
