@@ -23,8 +23,11 @@ export interface LakeRowBuffer {
   plannedFiles(): PlannedLakeFile[];
   /** Plans the next file of `table`: its oldest unplanned rows, at most `maxRows`, or undefined when none wait. */
   planFile(table: TableName, maxRows: number, key: string): PlannedLakeFile | undefined;
-  /** The rows of a planned file, each in lake column order (`lakeColumns`). */
-  rowsOf(file: PlannedLakeFile): unknown[][];
+  /**
+   * The rows of a planned file, each in lake column order (`lakeColumns`). May be async: a buffer
+   * that shares its thread with appends reads in pages and lets them in between.
+   */
+  rowsOf(file: PlannedLakeFile): unknown[][] | Promise<unknown[][]>;
   /** Forgets the file's rows and its plan, in one transaction: the last step of a write. */
   commitFile(file: PlannedLakeFile): void;
 }
@@ -98,7 +101,7 @@ export class LakeFileWriter {
   }
 
   private async finish(file: PlannedLakeFile): Promise<WrittenLakeFile> {
-    const bytes = this.encode(file.table, this.buffer.rowsOf(file));
+    const bytes = this.encode(file.table, await this.buffer.rowsOf(file));
     await this.objects.put(file.key, bytes);
     await this.registry.registerFile(LAKE_BUCKETS.source, file.key);
     this.buffer.commitFile(file);

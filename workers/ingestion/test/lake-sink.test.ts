@@ -165,6 +165,26 @@ function crashingWriter(state: DurableObjectState, failAt: Step): LakeFileWriter
   );
 }
 
+describe("a roll reads its rows in pages", () => {
+  it("writes every row of a file larger than an extraction page once, while appends go on beside it", async () => {
+    // 4,500 rows: three extraction pages of 2,000. A batch accepted while the flush runs lands in
+    // this flush's next file or stays buffered for the next one, never twice and never lost.
+    const first = Array.from({ length: 4_500 }, () => makeEvent("user_action"));
+    for (let i = 0; i < first.length; i += 500) {
+      expect(await ingest({ events: first.slice(i, i + 500) }, { key: LAKE_KEY })).toMatchObject({ accepted: 500 });
+    }
+    const during = Array.from({ length: 300 }, () => makeEvent("user_action"));
+    const [flushed, accepted] = await Promise.all([journal().flush(), ingest({ events: during }, { key: LAKE_KEY })]);
+    expect(accepted).toMatchObject({ accepted: 300 });
+    expect(flushed.files.some((file) => file.table === "user_actions" && file.rows >= 4_500)).toBe(true);
+    await journal().flush();
+    expect(await journal().stats()).toEqual([]);
+    const ids = [...first, ...during].map((e) => String(e.event_id));
+    const counts = countIds(await rowsOfTable("user_actions"), ids);
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+  });
+});
+
 describe("a crash at any step of a file write loses nothing and doubles nothing", () => {
   for (const failAt of ["write", "register", "commit"] as const) {
     it(`recovers from a crash at step "${failAt}"`, async () => {

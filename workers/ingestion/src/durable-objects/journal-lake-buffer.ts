@@ -18,6 +18,9 @@ const COLUMN_SELECTS = new Map<TableName, string>(
   }),
 );
 
+/** Rows per extraction page of a roll: ~14 ms of SQLite work per page of page views. */
+const EXTRACT_PAGE_ROWS = 2_000;
+
 /** The journal's SQLite as the lake sink's row buffer (`buffered_events` + `planned_files`). */
 export class JournalLakeBuffer implements LakeRowBuffer {
   constructor(private readonly storage: DurableObjectStorage) {}
@@ -70,16 +73,37 @@ export class JournalLakeBuffer implements LakeRowBuffer {
     });
   }
 
-  rowsOf(file: PlannedLakeFile): unknown[][] {
+  /**
+   * Reads the file's rows in pages of {@link EXTRACT_PAGE_ROWS}, yielding to the event loop
+   * between pages: the extraction is the largest synchronous part of a roll (~170 ms per 25k page
+   * views), and while it runs no append to this project can. Between pages the object takes the
+   * waiting requests (no storage operation is in flight, so the input gate is open); their rows get
+   * higher seqs than the planned range, so they never enter this file.
+   */
+  async rowsOf(file: PlannedLakeFile): Promise<unknown[][]> {
     const select = COLUMN_SELECTS.get(file.table);
     if (!select) throw new Error(`unknown lake table ${file.table}`);
-    const cursor = this.storage.sql.exec(
-      `SELECT ${select} FROM buffered_events WHERE event_table = ? AND seq BETWEEN ? AND ? ORDER BY seq`,
-      file.table,
-      file.firstSeq,
-      file.lastSeq,
-    );
-    return [...cursor.raw()] as unknown[][];
+    const rows: unknown[][] = [];
+    let after = file.firstSeq - 1;
+    for (;;) {
+      const page = [
+        ...this.storage.sql
+          .exec(
+            `SELECT seq, ${select} FROM buffered_events WHERE event_table = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+            file.table,
+            after,
+            file.lastSeq,
+            EXTRACT_PAGE_ROWS,
+          )
+          .raw(),
+      ];
+      for (const row of page) {
+        after = row.shift() as number;
+        rows.push(row);
+      }
+      if (page.length < EXTRACT_PAGE_ROWS) return rows;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   commitFile(file: PlannedLakeFile): void {
