@@ -1,8 +1,8 @@
 // Worker for `npm run bench -- lake-sink` (bench/lake-sink.mjs).
 //
 // BenchEventJournal is a subclass of the REAL EventJournal (workers/ingestion): rows are loaded
-// through its real `append`, and `flush()` is the real sink (SQL extraction, Arrow, parquet-wasm,
-// R2 put, catalog registration over RPC, commit). The subclass only ADDS the pieces the benchmark
+// through its real `append`, and `flush()` is the real sink (SQL extraction in pages, the lake's
+// Parquet writer, R2 put, catalog registration over RPC, commit). The subclass only ADDS the pieces the benchmark
 // times separately: the extraction alone, the encoder over extracted rows, and the NDJSON baseline
 // (the same records as JSON lines, put into the same bucket). Plain JS: bench/ is type-checked
 // without the Workers types.
@@ -29,12 +29,12 @@ export class BenchEventJournal extends EventJournal {
   }
 
   async extract() {
-    return this.allRows().length;
+    return (await this.allRows()).length;
   }
 
   /** Extracts once, encodes `repeat` times; answers the rows and the file size. */
   async encode(repeat) {
-    const rows = this.allRows();
+    const rows = await this.allRows();
     let bytes = 0;
     for (let i = 0; i < repeat; i++) bytes = encodeLakeFile(TABLE, rows).byteLength;
     return { rows: rows.length, bytes };
@@ -47,6 +47,17 @@ export class BenchEventJournal extends EventJournal {
     const body = new TextEncoder().encode(text);
     if (put) await this.env.SOURCE_BUCKET.put(`bench/ndjson/${crypto.randomUUID()}.ndjson`, body);
     return { rows: records.length, bytes: body.byteLength };
+  }
+
+  /** Scratch: the commit's DELETE of every buffered row, rolled back (timed by the client). */
+  async deleteRolledBack() {
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.ctx.storage.sql.exec("DELETE FROM buffered_events WHERE event_table = ?", TABLE);
+        throw new Error("rollback");
+      });
+    } catch {}
+    return 0;
   }
 
   async clear() {
@@ -71,6 +82,8 @@ export default {
         return json(await journal.encode(Number(url.searchParams.get("repeat") ?? "1")));
       case "/ndjson":
         return json(await journal.ndjson(url.searchParams.get("put") === "1"));
+      case "/delete-rolled-back":
+        return json(await journal.deleteRolledBack());
       case "/flush":
         return json(await journal.flush());
       case "/clear":

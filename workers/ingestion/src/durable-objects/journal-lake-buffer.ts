@@ -89,7 +89,7 @@ export class JournalLakeBuffer implements LakeRowBuffer {
       const page = [
         ...this.storage.sql
           .exec(
-            `SELECT seq, ${select} FROM buffered_events WHERE event_table = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+            `SELECT ${select}, seq FROM buffered_events WHERE event_table = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
             file.table,
             after,
             file.lastSeq,
@@ -98,7 +98,8 @@ export class JournalLakeBuffer implements LakeRowBuffer {
           .raw(),
       ];
       for (const row of page) {
-        after = row.shift() as number;
+        // seq is the last column: pop() leaves the row exactly as the encoder wants it.
+        after = row.pop() as number;
         rows.push(row);
       }
       if (page.length < EXTRACT_PAGE_ROWS) return rows;
