@@ -21,7 +21,8 @@ import {
   writeParquet,
 } from "parquet-wasm/esm";
 import { EVENT_TYPE_METADATA_KEY, PARQUET_CREATED_BY, SCHEMA_METADATA_KEY } from "../../packages/lake/src/parquet/encode-lake-rows.ts";
-import { type LakeRow, lakeRowsToArrow } from "../../packages/lake/src/parquet/lake-rows-to-arrow.ts";
+import type { LakeRow } from "../../packages/lake/src/parquet/lake-row.ts";
+import { lakeRowsToArrow } from "./lake-rows-to-arrow.ts";
 import { schemaFingerprint } from "../../packages/lake/src/parquet/schema-fingerprint.ts";
 
 let initialised = false;

@@ -2,7 +2,7 @@ import { EVENT_TYPE_BY_TABLE, type EventType, lakeColumns, type TableName } from
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { asyncBufferOf, PARQUET_COMPRESSORS, type RangeReader, TIMESTAMPS_AS_MS } from "./file-facts.ts";
 import { tableLocation } from "./layout.ts";
-import type { LakeRow, LakeValue } from "./parquet/lake-rows-to-arrow.ts";
+import type { LakeRow, LakeValue } from "./parquet/lake-row.ts";
 
 /** What a compaction run reports (and the catalog records). */
 export interface CompactionReport {

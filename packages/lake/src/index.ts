@@ -12,6 +12,6 @@ export {
   SCHEMA_METADATA_KEY,
 } from "./parquet/encode-lake-rows.ts";
 export { initZstd, isZstdInitialised } from "./parquet/writer/zstd.ts";
-export { type LakeRow, LakeRowError, lakeRowsToArrow, type LakeValue } from "./parquet/lake-rows-to-arrow.ts";
+export { type LakeRow, LakeRowError, type LakeValue } from "./parquet/lake-row.ts";
 export { schemaFingerprint } from "./parquet/schema-fingerprint.ts";
 export * from "./compaction.ts";

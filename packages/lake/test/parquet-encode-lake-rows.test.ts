@@ -13,7 +13,7 @@ import {
   PARQUET_CREATED_BY,
   SCHEMA_METADATA_KEY,
 } from "../src/parquet/encode-lake-rows.ts";
-import { type LakeRow, LakeRowError, type LakeValue } from "../src/parquet/lake-rows-to-arrow.ts";
+import { type LakeRow, LakeRowError, type LakeValue } from "../src/parquet/lake-row.ts";
 import { initZstd } from "../src/parquet/writer/zstd.ts";
 import { schemaFingerprint } from "../src/parquet/schema-fingerprint.ts";
 

@@ -1,3 +1,6 @@
+// The previous encoder's first half (bench/lib/parquet-wasm-encoder.ts): lake rows to an Arrow
+// table, for the lake-encode benchmark's reference. The lake itself writes Parquet straight from
+// the rows (packages/lake/src/parquet/writer).
 import { type ColumnSpec, EVENT_TYPES, type EventType, lakeColumns } from "@edge-analytics/event-schema";
 import { arrowSchemaFor } from "@edge-analytics/event-schema/arrow";
 import {
@@ -14,10 +17,7 @@ import {
   type Timestamp,
   type Utf8,
 } from "apache-arrow";
-import { type LakeRow, LakeRowError } from "./lake-row.ts";
-import { parseTimestampMs } from "./parse-timestamp-ms.ts";
-
-export { type LakeRow, LakeRowError, type LakeValue } from "./lake-row.ts";
+import { int64Cell, type LakeRow, LakeRowError, timestampCellMs, wrongKind } from "../../packages/lake/src/parquet/lake-row.ts";
 
 const schemaCache = new Map<EventType, Schema>();
 
@@ -116,11 +116,6 @@ class Validity {
     this.bitmap[row >> 3]! &= ~(1 << (row & 7));
     this.nullCount++;
   }
-}
-
-function wrongKind(column: ColumnSpec, row: number, value: unknown): LakeRowError {
-  const shown = typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : String(value);
-  return new LakeRowError(column.name, row, `expected a value of kind ${column.kind}, got ${typeof value} ${shown}`);
 }
 
 const utf8Encoder = new TextEncoder();
@@ -277,19 +272,10 @@ class Int64Builder implements ColumnBuilder {
   append(rows: readonly LakeRow[], start: number, end: number): void {
     const { index, values, words, column } = this;
     for (let r = start; r < end; r++) {
-      const value = (rows[r] as LakeRow)[index];
-      if (typeof value === "number") {
-        // A fraction or an unsafe integer would be stored changed: refuse it.
-        if (!Number.isSafeInteger(value)) throw new LakeRowError(column.name, r, `expected an integer, got ${value}`);
-        setInt64FromNumber(words, r, value);
-      } else if (typeof value === "bigint") {
-        if (BigInt.asIntN(64, value) !== value) throw new LakeRowError(column.name, r, `${value} does not fit in int64`);
-        values[r] = value;
-      } else if (value == null) {
-        this.validity.setNull(r);
-      } else {
-        throw wrongKind(column, r, value);
-      }
+      const value = int64Cell(column, r, (rows[r] as LakeRow)[index]);
+      if (typeof value === "number") setInt64FromNumber(words, r, value);
+      else if (typeof value === "bigint") values[r] = value;
+      else this.validity.setNull(r);
     }
   }
 
@@ -354,21 +340,9 @@ class TimestampBuilder implements ColumnBuilder {
   append(rows: readonly LakeRow[], start: number, end: number): void {
     const { index, words, column } = this;
     for (let r = start; r < end; r++) {
-      const value = (rows[r] as LakeRow)[index];
-      let ms: number;
-      if (typeof value === "string") {
-        ms = parseTimestampMs(value);
-        if (ms !== ms) throw new LakeRowError(column.name, r, `not an ISO-8601 timestamp with Z or an offset: ${JSON.stringify(value)}`);
-      } else if (typeof value === "number") {
-        if (!Number.isSafeInteger(value)) throw new LakeRowError(column.name, r, `epoch milliseconds must be an integer, got ${value}`);
-        ms = value;
-      } else if (value == null) {
-        this.validity.setNull(r);
-        continue;
-      } else {
-        throw wrongKind(column, r, value);
-      }
-      setInt64FromNumber(words, r, ms);
+      const ms = timestampCellMs(column, r, (rows[r] as LakeRow)[index]);
+      if (ms === null) this.validity.setNull(r);
+      else setInt64FromNumber(words, r, ms);
     }
   }
 
