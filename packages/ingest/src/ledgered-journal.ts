@@ -1,6 +1,20 @@
-import type { EventRecord } from "@edge-analytics/event-schema";
+import { type EventRecord, TABLE_BY_EVENT_TYPE } from "@edge-analytics/event-schema";
 import { IngestError } from "./errors.ts";
-import type { EventIdLedger, EventJournal, JournalResult, LakeSink } from "./ports.ts";
+import type { AcceptedTally, EventIdLedger, EventJournal, JournalResult, LakeSink } from "./ports.ts";
+
+/** The records counted per lake table and UTC hour of receipt (the first 13 characters of `received_at`). */
+export function tallyAccepted(records: readonly EventRecord[]): AcceptedTally[] {
+  const tallies = new Map<string, AcceptedTally>();
+  for (const record of records) {
+    const table = TABLE_BY_EVENT_TYPE[record.type];
+    const hour = record.received_at.slice(0, 13);
+    const key = `${table}/${hour}`;
+    const tally = tallies.get(key);
+    if (tally) tally.accepted++;
+    else tallies.set(key, { table, hour, accepted: 1 });
+  }
+  return [...tallies.values()];
+}
 
 /**
  * The production journal: an idempotency ledger in front of a sink that cannot deduplicate
@@ -35,7 +49,7 @@ export class LedgeredJournal implements EventJournal {
       }
       // The records are durable now: a failed commit cannot un-accept them (the claim expires,
       // and a retry after that would be deduplicated downstream by event_id), so it is reported.
-      await this.ledger.commit(projectId, claim.claimed).catch((error: unknown) => this.report("ledger-commit", error));
+      await this.ledger.commit(projectId, claim.claimed, tallyAccepted(fresh)).catch((error: unknown) => this.report("ledger-commit", error));
     }
     return { accepted: claim.claimed, duplicates: claim.duplicates, inFlight: claim.inFlight };
   }

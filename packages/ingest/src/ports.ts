@@ -1,5 +1,12 @@
-import type { AnalyticsEngineDataPoint, EventRecord } from "@edge-analytics/event-schema";
+import type { AnalyticsEngineDataPoint, EventRecord, TableName } from "@edge-analytics/event-schema";
 import type { FieldError } from "./errors.ts";
+
+/** Events accepted for one lake table in one UTC hour of receipt (`hour`: `2026-11-25T09`). */
+export interface AcceptedTally {
+  table: TableName;
+  hour: string;
+  accepted: number;
+}
 
 /** The ledger's verdict on a set of event ids. */
 export interface ClaimResult {
@@ -17,7 +24,12 @@ export interface ClaimResult {
  */
 export interface EventIdLedger {
   claim(projectId: string, eventIds: string[]): Promise<ClaimResult>;
-  commit(projectId: string, eventIds: string[]): Promise<void>;
+  /**
+   * Marks claimed ids as ingested and adds `tallies` (the same events, counted per lake table
+   * and hour of receipt) to the project's accepted counts, in one step: the counts the catalog
+   * compares with the rows that land (parity).
+   */
+  commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void>;
   release(projectId: string, eventIds: string[]): Promise<void>;
 }
 

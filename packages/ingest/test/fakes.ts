@@ -4,6 +4,7 @@
  */
 import type { AnalyticsEngineDataPoint, EventRecord } from "@edge-analytics/event-schema";
 import type {
+  AcceptedTally,
   ClaimResult,
   DeadLetter,
   DeadLetterSink,
@@ -23,7 +24,7 @@ type LedgerState = "pending" | "committed";
  */
 export class InMemoryEventIdLedger implements EventIdLedger {
   private readonly entries = new Map<string, LedgerState>();
-  readonly calls: { op: "claim" | "commit" | "release"; projectId: string; eventIds: string[] }[] = [];
+  readonly calls: { op: "claim" | "commit" | "release"; projectId: string; eventIds: string[]; tallies?: AcceptedTally[] }[] = [];
   /** When set, `commit` rejects with this error (to test that a failed commit is only reported). */
   commitError: Error | undefined;
 
@@ -47,8 +48,8 @@ export class InMemoryEventIdLedger implements EventIdLedger {
     return result;
   }
 
-  async commit(projectId: string, eventIds: string[]): Promise<void> {
-    this.calls.push({ op: "commit", projectId, eventIds: [...eventIds] });
+  async commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void> {
+    this.calls.push({ op: "commit", projectId, eventIds: [...eventIds], tallies: tallies.map((t) => ({ ...t })) });
     if (this.commitError) throw this.commitError;
     for (const id of eventIds) {
       const key = InMemoryEventIdLedger.key(projectId, id);

@@ -95,6 +95,14 @@ describe("ingestEvents: a partial batch", () => {
     for (const record of records) expect(ledger.stateOf("acme", record.event_id)).toBe("committed");
     expect(ledger.stateOf("acme", ID_B)).toBeUndefined();
     expect(ledger.counts()).toEqual({ pending: 0, committed: 2 });
+    // The commit counted them per lake table and hour of receipt, for the catalog's parity.
+    const hour = RECEIVED_AT.toISOString().slice(0, 13);
+    expect(ledger.calls.filter((c) => c.op === "commit").map((c) => c.tallies)).toEqual([
+      [
+        { table: "page_views", hour, accepted: 1 },
+        { table: "usage_events", hour, accepted: 1 },
+      ],
+    ]);
     expect(backgroundErrors).toEqual([]);
   });
 

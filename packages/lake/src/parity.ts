@@ -7,6 +7,9 @@ export interface AcceptedCount {
   /** `2026-11-25T09` */
   hour: string;
   accepted: number;
-  /** Accepted but not yet in a file. */
-  buffered: number;
+  /**
+   * Accepted but not yet in a file; null when unknown: a Cloudflare Pipelines stream holds events
+   * until it rolls a file and does not say how many (the production ledger reports null).
+   */
+  buffered: number | null;
 }

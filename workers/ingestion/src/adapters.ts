@@ -2,6 +2,7 @@
 // runs is decided once, in `dependencies.ts`, from the LAKE_SINK / HOT_STORE vars.
 import { type AnalyticsEngineDataPoint, type EventRecord, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import {
+  type AcceptedTally,
   chunkPointsForQueue,
   type ClaimResult,
   type DeadLetter,
@@ -37,8 +38,8 @@ export class DurableObjectEventIdLedger implements EventIdLedger {
   claim(projectId: string, eventIds: string[]): Promise<ClaimResult> {
     return this.stub(projectId).claim(eventIds);
   }
-  commit(projectId: string, eventIds: string[]): Promise<void> {
-    return this.stub(projectId).commit(eventIds);
+  commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void> {
+    return this.stub(projectId).commit(projectId, eventIds, tallies);
   }
   release(projectId: string, eventIds: string[]): Promise<void> {
     return this.stub(projectId).release(eventIds);

@@ -81,14 +81,23 @@ export interface ParityRow {
   hour: string;
   accepted: number;
   landed: number;
-  buffered: number;
+  /** Accepted but not in a file yet; null when a reporter could not know (a Pipelines stream). */
+  buffered: number | null;
   /**
-   * ok: landed == accepted; pending: the difference is still buffered; mismatch: anything else (a
-   * loss or a duplicate); unreported: rows landed but no journal reported counts for the hour (files
-   * written by Cloudflare Pipelines, whose ingestion path does not count yet).
+   * ok: landed == accepted; pending: the difference is still buffered, or (buffered unknown) fewer
+   * rows landed and the hour ended less than {@link STREAM_PARITY_GRACE_MS} ago; mismatch: anything
+   * else (a loss or a duplicate); unreported: rows landed but no ingestion path reported counts
+   * for the hour (files put into the bucket by something else).
    */
   status: "ok" | "pending" | "mismatch" | "unreported";
 }
+
+/**
+ * How long after an hour ends a stream may still land its rows: Pipelines rolls a file at least
+ * every 300 s by default, plus delivery; after this, rows still missing are a mismatch.
+ */
+export const STREAM_PARITY_GRACE_MS = 15 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -160,6 +169,10 @@ export class LakeCatalog extends DurableObject<Env> {
     // Catalogs created before file states existed (local state of an earlier checkout).
     const columns = ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(files)").toArray();
     if (!columns.some((c) => c.name === "state")) ctx.storage.sql.exec("ALTER TABLE files ADD COLUMN state TEXT NOT NULL DEFAULT 'active'");
+    // ... and before a reporter could say it does not know what is buffered (0 = unknown).
+    if (!ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(accepted_counts)").toArray().some((c) => c.name === "buffered_known")) {
+      ctx.storage.sql.exec("ALTER TABLE accepted_counts ADD COLUMN buffered_known INTEGER NOT NULL DEFAULT 1");
+    }
   }
 
   /** Records (or updates) a file from its facts, assigning a schema version when its columns are new. */
@@ -333,12 +346,13 @@ export class LakeCatalog extends DurableObject<Env> {
       this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE project = ?", project);
       for (const count of counts) {
         this.ctx.storage.sql.exec(
-          "INSERT INTO accepted_counts (project, table_name, hour, accepted, buffered) VALUES (?, ?, ?, ?, ?)",
+          "INSERT INTO accepted_counts (project, table_name, hour, accepted, buffered, buffered_known) VALUES (?, ?, ?, ?, ?, ?)",
           project,
           count.table,
           count.hour,
           count.accepted,
-          count.buffered,
+          count.buffered ?? 0,
+          count.buffered === null ? 0 : 1,
         );
       }
     });
@@ -348,11 +362,12 @@ export class LakeCatalog extends DurableObject<Env> {
    * Per raw table and UTC hour of receipt: events ingestion accepted vs rows that landed in
    * files. Landed rows are counted from the files' own `received_at` columns.
    */
-  async parity(table?: string): Promise<ParityRow[]> {
+  async parity(table?: string, nowMs = Date.now()): Promise<ParityRow[]> {
     const rows = this.ctx.storage.sql
-      .exec<{ table_name: string; hour: string; accepted: number; buffered: number; landed: number; reported: number }>(
+      .exec<{ table_name: string; hour: string; accepted: number; buffered: number; buffered_known: number; landed: number; reported: number }>(
         `WITH accepted AS (
-           SELECT table_name, hour, sum(accepted) AS accepted, sum(buffered) AS buffered FROM accepted_counts GROUP BY table_name, hour
+           SELECT table_name, hour, sum(accepted) AS accepted, sum(buffered) AS buffered, min(buffered_known) AS buffered_known
+           FROM accepted_counts GROUP BY table_name, hour
          ), landed AS (
            SELECT f.table_name, h.hour, sum(h.rows) AS landed
            FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
@@ -360,7 +375,8 @@ export class LakeCatalog extends DurableObject<Env> {
          ), pairs AS (
            SELECT table_name, hour FROM accepted UNION SELECT table_name, hour FROM landed
          )
-         SELECT p.table_name, p.hour, (a.table_name IS NOT NULL) AS reported, coalesce(a.accepted, 0) AS accepted, coalesce(a.buffered, 0) AS buffered, coalesce(l.landed, 0) AS landed
+         SELECT p.table_name, p.hour, (a.table_name IS NOT NULL) AS reported, coalesce(a.accepted, 0) AS accepted, coalesce(a.buffered, 0) AS buffered,
+                coalesce(a.buffered_known, 1) AS buffered_known, coalesce(l.landed, 0) AS landed
          FROM pairs AS p
          LEFT JOIN accepted AS a ON a.table_name = p.table_name AND a.hour = p.hour
          LEFT JOIN landed AS l ON l.table_name = p.table_name AND l.hour = p.hour
@@ -369,14 +385,19 @@ export class LakeCatalog extends DurableObject<Env> {
         table ?? null,
       )
       .toArray();
-    return rows.map((row) => ({
-      table: row.table_name,
-      hour: row.hour,
-      accepted: row.accepted,
-      landed: row.landed,
-      buffered: row.buffered,
-      status: !row.reported ? "unreported" : row.landed === row.accepted ? "ok" : row.landed + row.buffered === row.accepted ? "pending" : "mismatch",
-    }));
+    return rows.map((row) => {
+      const known = row.buffered_known === 1;
+      // A stream's rows may land until the grace period after the hour's end.
+      const streamMayHold = !known && row.landed < row.accepted && Date.parse(`${row.hour}:00:00Z`) + HOUR_MS + STREAM_PARITY_GRACE_MS > nowMs;
+      const status: ParityRow["status"] = !row.reported
+        ? "unreported"
+        : row.landed === row.accepted
+          ? "ok"
+          : (known && row.landed + row.buffered === row.accepted) || streamMayHold
+            ? "pending"
+            : "mismatch";
+      return { table: row.table_name, hour: row.hour, accepted: row.accepted, landed: row.landed, buffered: known ? row.buffered : null, status };
+    });
   }
 
   // --- Compaction: a run swaps a partition's small files for merged ones, atomically here. -------
