@@ -17,6 +17,7 @@ import {
   tableLocation,
 } from "@edge-analytics/lake";
 import type { LakeCatalog, RegisteredFile } from "./durable-objects/lake-catalog.ts";
+import { writeSnapshots } from "./snapshots.ts";
 
 /** R2_PRICES is optional (a var or secret the operator may set), so `wrangler types` cannot see it. */
 export type CatalogEnv = Env & { R2_PRICES?: string };
@@ -39,27 +40,27 @@ export function bucketNamed(env: CatalogEnv, bucket: string): R2Bucket | undefin
 }
 
 /**
- * Registers one object from its own bytes (footer + time columns), then refreshes the snapshots.
- * An object that no longer exists is removed from the catalog instead (a late notification).
+ * Registers one object from its own bytes (footer + time columns); the snapshots follow within
+ * seconds (LakeCatalog.snapshotsChanged). An object that no longer exists is removed from the
+ * catalog instead (a late notification).
  */
 export async function registerObject(env: CatalogEnv, bucket: string, key: string): Promise<RegisteredFile | null> {
   const r2 = bucketNamed(env, bucket);
   if (!r2) throw new Error(`unknown bucket "${bucket}"`);
   const head = await r2.head(key);
   if (!head) {
-    await catalogStore(env).removeFile(bucket, key);
-    await writeSnapshots(env, { schemas: false });
+    if (await catalogStore(env).removeFile(bucket, key)) await catalogStore(env).snapshotsChanged(false);
     return null;
   }
   const facts = await readParquetFileFacts(r2RangeReader(r2, key, head.size));
   const registered = await catalogStore(env).registerFile(bucket, key, facts);
-  await writeSnapshots(env, { schemas: registered.new_schema_version });
+  await catalogStore(env).snapshotsChanged(registered.new_schema_version);
   return registered;
 }
 
 export async function removeObject(env: CatalogEnv, bucket: string, key: string): Promise<boolean> {
   const removed = await catalogStore(env).removeFile(bucket, key);
-  if (removed) await writeSnapshots(env, { schemas: false });
+  if (removed) await catalogStore(env).snapshotsChanged(false);
   return removed;
 }
 
@@ -116,35 +117,8 @@ export async function reconcile(env: CatalogEnv): Promise<ReconcileResult> {
       result.removed.push(file.key);
     }
   }
-  if (result.registered.length > 0 || result.removed.length > 0) await writeSnapshots(env);
+  if (result.registered.length > 0 || result.removed.length > 0) await writeSnapshots(env.CATALOG_BUCKET, store);
   return result;
-}
-
-/**
- * Writes the catalog's snapshot for external tools into `analytics-catalog`:
- * `metadata/tables.json`, `metadata/partitions.json` and `schemas/<layer>/<table>/v<N>.json`.
- * Schema versions never change once recorded, so a registration rewrites them only when it added
- * one (`schemas: false` skips them); the reconcile and compaction write them all.
- */
-export async function writeSnapshots(env: CatalogEnv, options: { schemas: boolean } = { schemas: true }): Promise<void> {
-  const store = catalogStore(env);
-  const generatedAt = new Date().toISOString();
-  const tables = await store.tables();
-  const partitions: Record<string, unknown> = {};
-  for (const table of tables) {
-    if (table.files > 0) partitions[table.name] = await store.partitions(table.name);
-  }
-  const json = (value: unknown) => JSON.stringify(value, null, 2);
-  const httpMetadata = { contentType: "application/json" };
-  const writes: Promise<unknown>[] = [
-    env.CATALOG_BUCKET.put("metadata/tables.json", json({ generated_at: generatedAt, tables }), { httpMetadata }),
-    env.CATALOG_BUCKET.put("metadata/partitions.json", json({ generated_at: generatedAt, tables: partitions }), { httpMetadata }),
-  ];
-  for (const version of options.schemas ? await store.schemaVersions() : []) {
-    const key = `schemas/${tableLocation(version.table).layer}/${version.table}/v${version.version}.json`;
-    writes.push(env.CATALOG_BUCKET.put(key, json(version), { httpMetadata }));
-  }
-  await Promise.all(writes);
 }
 
 /** Storage spend: every object of the three buckets, listed now, priced with the configured list. */

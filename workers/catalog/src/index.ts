@@ -3,9 +3,10 @@
 // and compaction; R2 event notifications and a cron reconcile for files others write.
 import { type AcceptedCount, type LakeTableName, r2RangeReader, readParquetFileFacts, type UnfinishedRun } from "@edge-analytics/lake";
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { type CatalogEnv, catalogStore, recordAcceptedCounts, reconcile, registerObject, removeObject, writeSnapshots } from "./catalog-service.ts";
+import { type CatalogEnv, catalogStore, recordAcceptedCounts, reconcile, registerObject, removeObject } from "./catalog-service.ts";
 import type { CompactionRun, RegisteredFile } from "./durable-objects/lake-catalog.ts";
 import { createHttpApp } from "./http-app.ts";
+import { writeSnapshots } from "./snapshots.ts";
 
 export { LakeCatalog } from "./durable-objects/lake-catalog.ts";
 export type { AcceptedCount, CompactionRun, RegisteredFile };
@@ -73,7 +74,7 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
 
   async commitCompaction(runId: string): Promise<void> {
     await catalogStore(this.env).commitCompaction(runId);
-    await writeSnapshots(this.env);
+    await writeSnapshots(this.env.CATALOG_BUCKET, catalogStore(this.env));
   }
 
   async finishCompaction(runId: string, report: Record<string, unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { DEFAULT_R2_PRICES, hourPartition } from "@edge-analytics/lake";
 import { describe, expect, it } from "vitest";
 import CatalogWorker from "../src/index.ts";
@@ -153,6 +153,35 @@ describe("the catalog learns files from the bucket itself, as from Cloudflare Pi
     // The snapshot for external tools has both versions.
     const v2 = await env.CATALOG_BUCKET.get("schemas/raw/user_actions/v2.json");
     expect(await v2?.json()).toMatchObject({ table: "user_actions", version: 2, added: ["scroll_depth"] });
+  });
+
+  it("a registration refreshes the snapshot from the catalog's alarm, once for a burst of files", async () => {
+    const catalog = new CatalogWorker(createExecutionContext(), env);
+    const store = env.CATALOG_STORE.get(env.CATALOG_STORE.idFromName("lake"));
+    // Drain whatever earlier tests left for the alarm, so this test starts with a current snapshot.
+    await runDurableObjectAlarm(store);
+    expect(await store.snapshotsStale()).toBe(false);
+    const hour = Date.UTC(2032, 2, 4, 5);
+    const files = [];
+    for (let i = 0; i < 3; i++) {
+      const file = await putRawFile("custom", rowsOf("custom", [hour + i], hour + i), new Date(hour));
+      await catalog.registerFile("analytics-source", file.key);
+      files.push(file);
+    }
+    // The registrations returned without rewriting the snapshot: it is marked stale instead.
+    expect(await store.snapshotsStale()).toBe(true);
+    const partitionOf = async () => {
+      const snapshot = (await (await env.CATALOG_BUCKET.get("metadata/partitions.json"))?.json()) as { tables: Record<string, { partition: string; files: number }[]> } | undefined;
+      return snapshot?.tables.custom_events?.find((p) => p.partition === hourPartition(new Date(hour)));
+    };
+    expect(await partitionOf()).toBeUndefined();
+
+    expect(await runDurableObjectAlarm(store)).toBe(true);
+    expect(await store.snapshotsStale()).toBe(false);
+    expect(await partitionOf()).toMatchObject({ files: 3 });
+    const live = await get<{ tables: TableRow[] }>("/catalog/tables");
+    const tables = (await (await env.CATALOG_BUCKET.get("metadata/tables.json"))?.json()) as { tables: TableRow[] };
+    expect(tables.tables).toEqual(live.body.tables);
   });
 
   it("snapshots tables.json and partitions.json into analytics-catalog", async () => {

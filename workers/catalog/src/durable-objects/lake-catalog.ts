@@ -1,6 +1,7 @@
 import { type AcceptedCount, type LakeLayer, type LakeTableName, PROCESSED_TABLE_NAMES, type ParquetFileFacts, parseLakeObjectKey, tableLocation } from "@edge-analytics/lake";
 import { TABLE_NAMES } from "@edge-analytics/event-schema";
 import { DurableObject } from "cloudflare:workers";
+import { writeSnapshots } from "../snapshots.ts";
 
 /** A table as `GET /catalog/tables` lists it (CONTRACT.md). */
 export interface CatalogTable {
@@ -102,6 +103,15 @@ const HOUR_MS = 60 * 60 * 1000;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
+ * Snapshots follow changes after this long: a burst of registrations (a flush of every table, a
+ * backlog of Pipelines notifications) costs one rewrite, not one per file, and a registration
+ * never waits for the snapshot's listing of every partition.
+ */
+export const SNAPSHOT_DEBOUNCE_MS = 5_000;
+/** After a failed snapshot write, the next attempt. */
+const SNAPSHOT_RETRY_MS = 60_000;
+
+/**
  * The lake's catalog: one SQLite Durable Object, so every read sees every committed registration
  * (strong consistency) and a registration is one transaction. Files are keyed by (bucket, key):
  * registering the same object twice updates it in place, which makes registration idempotent.
@@ -157,6 +167,8 @@ export class LakeCatalog extends DurableObject<Env> {
          report TEXT
        ) WITHOUT ROWID;
        CREATE INDEX IF NOT EXISTS compaction_runs_by_partition ON compaction_runs (table_name, partition, state);
+       -- snapshots_stale / schemas_stale: '1' when the snapshot in analytics-catalog is behind.
+       CREATE TABLE IF NOT EXISTS catalog_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
        CREATE TABLE IF NOT EXISTS accepted_counts (
          project TEXT NOT NULL,
          table_name TEXT NOT NULL,
@@ -172,6 +184,51 @@ export class LakeCatalog extends DurableObject<Env> {
     // ... and before a reporter could say it does not know what is buffered (0 = unknown).
     if (!ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(accepted_counts)").toArray().some((c) => c.name === "buffered_known")) {
       ctx.storage.sql.exec("ALTER TABLE accepted_counts ADD COLUMN buffered_known INTEGER NOT NULL DEFAULT 1");
+    }
+  }
+
+  private meta(name: string): string | undefined {
+    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM catalog_meta WHERE name = ?", name).toArray()[0]?.value;
+  }
+
+  private setMeta(name: string, value: string): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO catalog_meta (name, value) VALUES (?, ?)", name, value);
+  }
+
+  /**
+   * The catalog changed (a file registered or removed): the snapshot in analytics-catalog is
+   * rewritten by the alarm within {@link SNAPSHOT_DEBOUNCE_MS}; `schemas` when a schema version
+   * was added.
+   */
+  async snapshotsChanged(schemas: boolean): Promise<void> {
+    this.setMeta("snapshots_stale", "1");
+    if (schemas) this.setMeta("schemas_stale", "1");
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SNAPSHOT_DEBOUNCE_MS);
+  }
+
+  /** Whether the snapshot is behind the catalog (for tests and operators). */
+  async snapshotsStale(): Promise<boolean> {
+    return this.meta("snapshots_stale") === "1";
+  }
+
+  /** Rewrites a stale snapshot; a failure is retried, changes made meanwhile get another run. */
+  override async alarm(): Promise<void> {
+    if (this.meta("snapshots_stale") !== "1") return;
+    const schemas = this.meta("schemas_stale") === "1";
+    // Cleared first: a registration during the write marks them again and gets its own rewrite.
+    this.setMeta("snapshots_stale", "0");
+    this.setMeta("schemas_stale", "0");
+    try {
+      await writeSnapshots(this.env.CATALOG_BUCKET, this, { schemas });
+    } catch (error) {
+      this.setMeta("snapshots_stale", "1");
+      if (schemas) this.setMeta("schemas_stale", "1");
+      console.error(JSON.stringify({ level: "error", stage: "catalog-snapshot", message: error instanceof Error ? error.message : String(error) }));
+      await this.ctx.storage.setAlarm(Date.now() + SNAPSHOT_RETRY_MS);
+      return;
+    }
+    if (this.meta("snapshots_stale") === "1" && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + SNAPSHOT_DEBOUNCE_MS);
     }
   }
 
