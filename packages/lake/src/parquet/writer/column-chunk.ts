@@ -71,6 +71,8 @@ export function schemaLeafOf(column: ColumnSpec): SchemaLeaf {
 export class FileParts {
   readonly parts: Uint8Array[] = [];
   offset = 0;
+  /** Where each page is assembled before compression; chunks are written one after another, so one serves all. */
+  readonly pageScratch = new ByteSink(64 * 1024);
 
   push(bytes: Uint8Array): void {
     this.parts.push(bytes);
@@ -130,7 +132,7 @@ class ChunkWriter {
   readonly leaf: SchemaLeaf;
   readonly levels: Levels;
   readonly rowCount: number;
-  readonly page = new ByteSink(64 * 1024);
+  readonly page: ByteSink;
   uncompressedSize = 0;
   compressedSize = 0;
   dictionaryPageOffset: number | undefined = undefined;
@@ -141,6 +143,8 @@ class ChunkWriter {
     this.leaf = leaf;
     this.levels = levels;
     this.rowCount = rowCount;
+    this.page = file.pageScratch;
+    this.page.clear();
   }
 
   private emit(kind: "data" | "dictionary", numValues: number, encoding: Encoding): void {
