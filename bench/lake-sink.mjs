@@ -4,7 +4,7 @@
 // timing helpers) together with the REAL catalog Worker (wrangler-catalog.toml). Each round loads
 // BENCH_LAKE_ROWS realistic page views through the journal's real `append` (untimed), then times
 // from this process, with the request overhead (< 1 ms) included:
-//   extraction    the journal's SQL pulls the lake columns out of the stored JSON
+//   extraction    the journal reads the stored JSON records in pages and picks the lake columns
 //   encode        extraction + encodeLakeFile (the lake's Parquet writer, zstd), encode part = difference
 //   NDJSON        the same records as JSON lines (what a JSON sink would write), no put
 //   sink          the real flush(): plan, extract, encode, R2 put, catalog registration (which reads
@@ -104,7 +104,7 @@ export default {
       lines: table(
         ["median of rounds", "rows/s", "bytes/row"],
         [
-          ["SQL extraction of the lake columns", int(m.extract), ""],
+          ["extraction of the lake columns", int(m.extract), ""],
           ["encode (lake Parquet writer, zstd)", int(m.encode), fixed(m.parquetBytes)],
           ["sink: flush() to R2 + catalog", int(m.sink), fixed(m.parquetBytes)],
           ["baseline: NDJSON of the records", int(m.ndjson), fixed(m.ndjsonBytes)],

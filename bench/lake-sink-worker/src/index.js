@@ -1,9 +1,9 @@
 // Worker for `npm run bench -- lake-sink` (bench/lake-sink.mjs).
 //
 // BenchEventJournal is a subclass of the REAL EventJournal (workers/ingestion): rows are loaded
-// through its real `append`, and `flush()` is the real sink (SQL extraction in pages, the lake's
-// Parquet writer, R2 put, catalog registration over RPC, commit). The subclass only ADDS the pieces the benchmark
-// times separately: the extraction alone, the encoder over extracted rows, and the NDJSON baseline
+// through its real `append`, and `flush()` is the real sink (extraction in pages, the lake's
+// Parquet writer, R2 put, catalog registration over RPC, commit). The subclass only ADDS the
+// pieces the benchmark times separately: the extraction alone, the encoder over extracted rows, and the NDJSON baseline
 // (the same records as JSON lines, put into the same bucket). Plain JS: bench/ is type-checked
 // without the Workers types.
 import { EventJournal } from "../../../workers/ingestion/src/durable-objects/event-journal.ts";
