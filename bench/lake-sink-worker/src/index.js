@@ -49,7 +49,7 @@ export class BenchEventJournal extends EventJournal {
     return { rows: records.length, bytes: body.byteLength };
   }
 
-  /** Scratch: the commit's DELETE of every buffered row, rolled back (timed by the client). */
+  /** The DELETE of every buffered row in one statement, rolled back (timed by the client): what the purge spreads over pages. */
   async deleteRolledBack() {
     try {
       this.ctx.storage.transactionSync(() => {

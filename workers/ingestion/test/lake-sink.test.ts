@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { EVENT_TYPES, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
-import { LakeFileWriter, type LakeObjectWriter, type LakeFileRegistry } from "@edge-analytics/lake";
+import { LakeFileWriter, type LakeObjectWriter, type LakeFileRegistry, rawObjectKey } from "@edge-analytics/lake";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
 import type { EventJournal } from "../src/durable-objects/event-journal.ts";
@@ -138,7 +138,7 @@ describe("the local sink writes accepted events to Parquet in R2, exactly once",
   });
 });
 
-type Step = "write" | "register" | "commit";
+type Step = "write" | "register" | "commit" | "none";
 
 /**
  * A writer whose chosen step fails the way a crash would: before the object is written, after it
@@ -221,6 +221,61 @@ describe("a crash at any step of a file write loses nothing and doubles nothing"
       expect(catalog.body.files.filter((f) => f.key === planned[0]?.key)).toEqual([expect.objectContaining({ rows: 25 })]);
     });
   }
+});
+
+describe("a commit moves a watermark; the written rows are purged afterwards, in pages", () => {
+  it("rows of a committed file are never written again, even when a crash came before their purge", async () => {
+    const events = Array.from({ length: 4_100 }, (_, i) => makeEvent("api_request", { status_code: 200 + (i % 3) }));
+    for (let i = 0; i < events.length; i += 500) await ingest({ events: events.slice(i, i + 500) }, { key: LAKE_KEY });
+    const ids = events.map((e) => String(e.event_id));
+    const stub = journal();
+    const physicalRows = () =>
+      runInDurableObject(stub, (_instance: EventJournal, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM buffered_events WHERE event_table = 'api_requests'").one().n,
+      );
+
+    // The writer commits (watermark) but the journal never gets to purge: a crash right after.
+    const written = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+      await state.storage.deleteAlarm();
+      return crashingWriter(state, "none").writeTables(["api_requests"]);
+    });
+    expect(written.map((f) => f.rows)).toEqual([4_100]);
+    expect(await physicalRows()).toBe(4_100);
+    // Hidden already: nothing counts as buffered, and parity does not see them twice.
+    expect((await stub.stats()).find((s) => s.table === "api_requests")).toBeUndefined();
+
+    // The next flush writes nothing of that table again and purges the rows (three pages).
+    const flushed = await stub.flush();
+    expect(flushed.files.filter((f) => f.table === "api_requests")).toEqual([]);
+    expect(await physicalRows()).toBe(0);
+    const counts = countIds(await rowsOfTable("api_requests"), ids);
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+  });
+
+  it("refuses to commit a file before an older planned file of the same table", async () => {
+    const events = Array.from({ length: 4 }, () => makeEvent("custom"));
+    await ingest({ events }, { key: LAKE_KEY });
+    const stub = journal();
+    const refusal = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+      await state.storage.deleteAlarm();
+      const buffer = new JournalLakeBuffer(state.storage);
+      const older = buffer.planFile("custom_events", 2, rawObjectKey("custom_events", new Date(), crypto.randomUUID()));
+      const newer = buffer.planFile("custom_events", 2, rawObjectKey("custom_events", new Date(), crypto.randomUUID()));
+      if (!older || !newer) throw new Error("expected two plans");
+      try {
+        buffer.commitFile(newer);
+        return "";
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    });
+    expect(refusal).toMatch(/would commit before an older planned file of custom_events/);
+    // The refused commit changed nothing: a flush finishes both plans, oldest first, rows once.
+    const flushed = await stub.flush();
+    expect(flushed.files.filter((f) => f.table === "custom_events").map((f) => f.rows)).toEqual([2, 2]);
+    const counts = countIds(await rowsOfTable("custom_events"), events.map((e) => String(e.event_id)));
+    expect([...counts.values()]).toEqual([1, 1, 1, 1]);
+  });
 });
 
 describe("a failed roll backs off", () => {

@@ -167,7 +167,7 @@ export class EventJournal extends DurableObject<Env> {
     if (this.rowsSinceSizeCheck >= this.policy.maxRowsPerFile / 10) {
       this.rowsSinceSizeCheck = 0;
       const largest = this.ctx.storage.sql
-        .exec<{ rows: number }>("SELECT count(*) AS rows FROM buffered_events GROUP BY event_table ORDER BY rows DESC LIMIT 1")
+        .exec<{ rows: number }>("SELECT count(*) AS rows FROM unwritten_events GROUP BY event_table ORDER BY rows DESC LIMIT 1")
         .toArray()[0];
       if (largest && largest.rows >= this.policy.maxRowsPerFile) due = now;
     }
@@ -201,6 +201,7 @@ export class EventJournal extends DurableObject<Env> {
         { maxRowsPerFile: this.policy.maxRowsPerFile, now: () => new Date(), newFileId: () => crypto.randomUUID() },
       );
       const files = await writer.writeTables(tables);
+      await this.buffer.purgeWritten();
       const project = this.projectId ?? this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'project'").toArray()[0]?.value;
       if (project !== undefined) await catalog.recordAcceptedCounts(project, this.acceptedCounts());
       return { project: project ?? "", files };
@@ -215,7 +216,7 @@ export class EventJournal extends DurableObject<Env> {
     return this.ctx.storage.sql
       .exec<{ table: string; hour: string; accepted: number; buffered: number }>(
         `WITH buffered AS (
-           SELECT event_table, received_hour AS hour, count(*) AS rows FROM buffered_events GROUP BY 1, 2
+           SELECT event_table, received_hour AS hour, count(*) AS rows FROM unwritten_events GROUP BY 1, 2
          )
          SELECT a.event_table AS "table", a.hour, a.accepted, coalesce(b.rows, 0) AS buffered
          FROM accepted_counts AS a LEFT JOIN buffered AS b ON b.event_table = a.event_table AND b.hour = a.hour
@@ -229,7 +230,7 @@ export class EventJournal extends DurableObject<Env> {
   async stats(): Promise<{ table: string; rows: number; oldestBufferedAtMs: number }[]> {
     return this.ctx.storage.sql
       .exec<{ table: string; rows: number; oldestBufferedAtMs: number }>(
-        "SELECT event_table AS \"table\", count(*) AS rows, min(buffered_at_ms) AS oldestBufferedAtMs FROM buffered_events GROUP BY event_table ORDER BY event_table",
+        "SELECT event_table AS \"table\", count(*) AS rows, min(buffered_at_ms) AS oldestBufferedAtMs FROM unwritten_events GROUP BY event_table ORDER BY event_table",
       )
       .toArray();
   }
@@ -237,7 +238,7 @@ export class EventJournal extends DurableObject<Env> {
   /** The oldest buffered records of a table, parsed (for tests and the lake writer). */
   async read(table: string, limit: number): Promise<unknown[]> {
     return this.ctx.storage.sql
-      .exec<{ record: string }>("SELECT record FROM buffered_events WHERE event_table = ? ORDER BY seq LIMIT ?", table, limit)
+      .exec<{ record: string }>("SELECT record FROM unwritten_events WHERE event_table = ? ORDER BY seq LIMIT ?", table, limit)
       .toArray()
       .map((row) => JSON.parse(row.record) as unknown);
   }
@@ -257,14 +258,14 @@ export class EventJournal extends DurableObject<Env> {
     }
     const waiting = this.ctx.storage.sql
       .exec<{ table: TableName; oldest: number; rows: number }>(
-        `SELECT event_table AS "table", min(buffered_at_ms) AS oldest, count(*) AS rows FROM buffered_events GROUP BY event_table`,
+        `SELECT event_table AS "table", min(buffered_at_ms) AS oldest, count(*) AS rows FROM unwritten_events GROUP BY event_table`,
       )
       .toArray();
     const due = waiting.filter((t) => t.oldest <= now - this.policy.intervalMs || t.rows >= this.policy.maxRowsPerFile).map((t) => t.table);
     let next = now + SWEEP_INTERVAL_MS;
     try {
       if (due.length > 0 || this.buffer.plannedFiles().length > 0) await this.writeFiles(due);
-      const oldest = this.ctx.storage.sql.exec<{ oldest: number | null }>("SELECT min(buffered_at_ms) AS oldest FROM buffered_events").one().oldest;
+      const oldest = this.ctx.storage.sql.exec<{ oldest: number | null }>("SELECT min(buffered_at_ms) AS oldest FROM unwritten_events").one().oldest;
       if (oldest !== null) next = Math.min(next, Math.max(oldest + this.policy.intervalMs, now + 1_000));
     } catch (error) {
       console.error(JSON.stringify({ level: "error", stage: "lake-roll", message: error instanceof Error ? error.message : String(error) }));
