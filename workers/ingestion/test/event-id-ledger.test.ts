@@ -3,30 +3,17 @@ import type { EventRecord } from "@edge-analytics/event-schema";
 import { LedgeredJournal } from "@edge-analytics/ingest";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
-import { DurableObjectEventIdLedger, type PipelineBinding, PipelinesLakeSink } from "../src/adapters.ts";
+import { DurableObjectEventIdLedger, PipelinesLakeSink } from "../src/adapters.ts";
 import type { EventIdLedger } from "../src/durable-objects/event-id-ledger.ts";
 import { catalogGet } from "./lake-helpers.ts";
+import { recordingStreams } from "./recording-streams.ts";
 
 // The production ingestion path (LedgeredJournal: the EventIdLedger Durable Object in front of
 // Pipelines streams) with streams that record what they are sent: parity in production comes
 // from the ledger's counts, reported to the real catalog Worker.
 
-class RecordingStream implements PipelineBinding {
-  readonly sent: object[] = [];
-  async send(records: object[]): Promise<void> {
-    this.sent.push(...records);
-  }
-}
-
 function productionJournal() {
-  const streams = {
-    page_views: new RecordingStream(),
-    video_events: new RecordingStream(),
-    user_actions: new RecordingStream(),
-    api_requests: new RecordingStream(),
-    usage_events: new RecordingStream(),
-    custom_events: new RecordingStream(),
-  };
+  const streams = recordingStreams();
   return { streams, journal: new LedgeredJournal(new DurableObjectEventIdLedger(env.EVENT_LEDGER), new PipelinesLakeSink(streams)) };
 }
 
@@ -46,7 +33,7 @@ describe("EventIdLedger (production path): accepted counts for parity", () => {
     expect((await journal.append(project, records)).accepted).toHaveLength(3);
     // A retry of the same events is all duplicates: sent and counted once.
     expect((await journal.append(project, records)).duplicates).toHaveLength(3);
-    expect(streams.api_requests.sent).toHaveLength(2);
+    expect(streams.api_requests.sends.flat()).toHaveLength(2);
 
     const ledger = env.EVENT_LEDGER.get(env.EVENT_LEDGER.idFromName(project));
     expect(await ledger.acceptedCounts()).toEqual([

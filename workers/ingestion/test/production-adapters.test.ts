@@ -1,7 +1,8 @@
 import { type AnalyticsEngineDataPoint, type EventRecord, TABLE_BY_EVENT_TYPE, toAnalyticsEngineDataPoint } from "@edge-analytics/event-schema";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
-import { AnalyticsEngineBindingWriter, type PipelineBinding, PipelinesLakeSink } from "../src/adapters.ts";
+import { AnalyticsEngineBindingWriter, PipelinesLakeSink } from "../src/adapters.ts";
+import { recordingStreams } from "./recording-streams.ts";
 
 // The production boundary, pinned: what the Worker hands to Cloudflare Pipelines and to the
 // Analytics Engine binding (both are no-ops locally, so their calls are recorded here).
@@ -16,27 +17,9 @@ function record(type: Parameters<typeof makeEvent>[0], overrides: Record<string,
   } as unknown as EventRecord;
 }
 
-class RecordingStream implements PipelineBinding {
-  readonly sends: object[][] = [];
-  async send(records: object[]): Promise<void> {
-    this.sends.push(records);
-  }
-}
-
-function streams() {
-  return {
-    page_views: new RecordingStream(),
-    video_events: new RecordingStream(),
-    user_actions: new RecordingStream(),
-    api_requests: new RecordingStream(),
-    usage_events: new RecordingStream(),
-    custom_events: new RecordingStream(),
-  };
-}
-
 describe("PipelinesLakeSink", () => {
   it("sends each record, unchanged, to its table's stream", async () => {
-    const bindings = streams();
+    const bindings = recordingStreams();
     const records = [record("page_view"), record("usage"), record("page_view"), record("custom")];
     await new PipelinesLakeSink(bindings).send(records);
     for (const [table, stream] of Object.entries(bindings)) {
@@ -47,7 +30,7 @@ describe("PipelinesLakeSink", () => {
   });
 
   it("splits a table's records into requests below Pipelines' 1 MB limit", async () => {
-    const bindings = streams();
+    const bindings = recordingStreams();
     const records = Array.from({ length: 1000 }, () => record("page_view", { page_title: "é".repeat(500) })) // ~1.6 MB;
     await new PipelinesLakeSink(bindings).send(records);
     const sends = bindings.page_views.sends;
