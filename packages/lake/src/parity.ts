@@ -13,3 +13,15 @@ export interface AcceptedCount {
    */
   buffered: number | null;
 }
+
+/**
+ * How far back parity reaches. Every report carries all of a project's counts and the catalog
+ * compares every hour it holds, so without a bound both grow by 144 rows a day per project
+ * forever; a month and a bit covers any roll, compaction or backfill an operator still acts on.
+ */
+export const PARITY_WINDOW_DAYS = 35;
+
+/** The oldest UTC hour (`2026-11-25T09`) inside the parity window at `nowMs`. */
+export function parityCutoffHour(nowMs: number): string {
+  return new Date(nowMs - PARITY_WINDOW_DAYS * 24 * 60 * 60 * 1000).toISOString().slice(0, 13);
+}

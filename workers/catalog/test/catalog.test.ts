@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, SELF } from "cloudflare:test";
-import { DEFAULT_R2_PRICES, hourPartition } from "@edge-analytics/lake";
+import { DEFAULT_R2_PRICES, hourPartition, PARITY_WINDOW_DAYS, parityCutoffHour } from "@edge-analytics/lake";
 import { describe, expect, it } from "vitest";
 import CatalogWorker from "../src/index.ts";
 import { ADMIN, putRawFile, putRawFileWithExtraColumn, rowsOf } from "./lake-files.ts";
@@ -245,6 +245,18 @@ describe("parity: events accepted by ingestion vs rows landed, per table and hou
     expect(byHour.get(current)).toMatchObject({ accepted: 5, landed: 0, buffered: null, status: "pending" });
     expect(byHour.get(old)).toMatchObject({ accepted: 7, landed: 0, buffered: null, status: "mismatch" });
     expect(body.ok).toBe(false);
+  });
+
+  it("compares only the last PARITY_WINDOW_DAYS: older counts and files are left out", async () => {
+    const catalog = new CatalogWorker(createExecutionContext(), env);
+    const longAgo = Date.now() - (PARITY_WINDOW_DAYS + 2) * 24 * 60 * 60 * 1000;
+    const hour = new Date(longAgo).toISOString().slice(0, 13);
+    await putRawFile("video_event", rowsOf("video_event", [longAgo], longAgo));
+    await reconcile();
+    await catalog.recordAcceptedCounts("parity-window", [{ table: "video_events", hour, accepted: 5, buffered: 0 }]);
+    const { body } = await get<{ parity: { hour: string }[] }>("/catalog/parity?table=video_events");
+    expect(body.parity.filter((row) => row.hour === hour)).toEqual([]);
+    expect(body.parity.every((row) => row.hour >= parityCutoffHour(Date.now()))).toBe(true);
   });
 });
 

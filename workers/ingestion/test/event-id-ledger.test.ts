@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { EventRecord } from "@edge-analytics/event-schema";
 import { LedgeredJournal } from "@edge-analytics/ingest";
+import { PARITY_WINDOW_DAYS } from "@edge-analytics/lake";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
 import { DurableObjectEventIdLedger, PipelinesLakeSink } from "../src/adapters.ts";
@@ -50,7 +51,9 @@ describe("EventIdLedger (production path): accepted counts for parity", () => {
   it("keeps the counts to report when the catalog cannot be reached, and reports them on the next alarm", async () => {
     const project = "ledger-parity-retry";
     const { journal } = productionJournal();
-    const receivedAt = "2025-02-03T04:05:06.000Z";
+    // Three hours ago: past the 15-minute grace a stream gets, inside the parity window.
+    const receivedAt = new Date(Date.now() - 3 * 60 * 60 * 1000).toISOString();
+    const hour = receivedAt.slice(0, 13);
     await journal.append(project, [record("usage", project, receivedAt)]);
     const ledger = env.EVENT_LEDGER.get(env.EVENT_LEDGER.idFromName(project));
     type WithEnv = { env: Env };
@@ -68,11 +71,25 @@ describe("EventIdLedger (production path): accepted counts for parity", () => {
       });
     }
     const before = await catalogGet<ParityBody>("/catalog/parity?table=usage_events");
-    expect(before.body.parity.find((row) => row.hour === "2025-02-03T04")).toBeUndefined();
+    expect(before.body.parity.find((row) => row.hour === hour)).toBeUndefined();
 
     expect(await runDurableObjectAlarm(ledger)).toBe(true);
     const after = await catalogGet<ParityBody>("/catalog/parity?table=usage_events");
-    // Hours long past with nothing landed: a visible mismatch.
-    expect(after.body.parity.find((row) => row.hour === "2025-02-03T04")).toMatchObject({ accepted: 1, landed: 0, buffered: null, status: "mismatch" });
+    // An hour long past with nothing landed: a visible mismatch.
+    expect(after.body.parity.find((row) => row.hour === hour)).toMatchObject({ accepted: 1, landed: 0, buffered: null, status: "mismatch" });
+  });
+
+  it("forgets counts older than the parity window on its hourly sweep", async () => {
+    const project = "ledger-parity-window";
+    const ledger = env.EVENT_LEDGER.get(env.EVENT_LEDGER.idFromName(project));
+    const old = new Date(Date.now() - (PARITY_WINDOW_DAYS + 1) * 24 * 60 * 60 * 1000).toISOString().slice(0, 13);
+    const recent = new Date().toISOString().slice(0, 13);
+    const claim = await ledger.claim(["a", "b"]);
+    await ledger.commit(project, claim.claimed, [
+      { table: "page_views", hour: old, accepted: 1 },
+      { table: "page_views", hour: recent, accepted: 1 },
+    ]);
+    expect(await runDurableObjectAlarm(ledger)).toBe(true);
+    expect((await ledger.acceptedCounts()).map((count) => count.hour)).toEqual([recent]);
   });
 });

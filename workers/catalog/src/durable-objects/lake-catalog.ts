@@ -1,4 +1,13 @@
-import { type AcceptedCount, type LakeLayer, type LakeTableName, PROCESSED_TABLE_NAMES, type ParquetFileFacts, parseLakeObjectKey, tableLocation } from "@edge-analytics/lake";
+import {
+  type AcceptedCount,
+  type LakeLayer,
+  type LakeTableName,
+  PROCESSED_TABLE_NAMES,
+  type ParquetFileFacts,
+  parityCutoffHour,
+  parseLakeObjectKey,
+  tableLocation,
+} from "@edge-analytics/lake";
 import { TABLE_NAMES } from "@edge-analytics/event-schema";
 import { DurableObject } from "cloudflare:workers";
 import { writeSnapshots } from "../snapshots.ts";
@@ -416,19 +425,20 @@ export class LakeCatalog extends DurableObject<Env> {
   }
 
   /**
-   * Per raw table and UTC hour of receipt: events ingestion accepted vs rows that landed in
-   * files. Landed rows are counted from the files' own `received_at` columns.
+   * Per raw table and UTC hour of receipt, within the last PARITY_WINDOW_DAYS: events ingestion
+   * accepted vs rows that landed in files. Landed rows are counted from the files' own
+   * `received_at` columns.
    */
   async parity(table?: string, nowMs = Date.now()): Promise<ParityRow[]> {
     const rows = this.ctx.storage.sql
       .exec<{ table_name: string; hour: string; accepted: number; buffered: number; buffered_known: number; landed: number; reported: number }>(
         `WITH accepted AS (
            SELECT table_name, hour, sum(accepted) AS accepted, sum(buffered) AS buffered, min(buffered_known) AS buffered_known
-           FROM accepted_counts GROUP BY table_name, hour
+           FROM accepted_counts WHERE hour >= ?2 GROUP BY table_name, hour
          ), landed AS (
            SELECT f.table_name, h.hour, sum(h.rows) AS landed
            FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
-           WHERE f.bucket = 'analytics-source' AND f.state = 'active' GROUP BY f.table_name, h.hour
+           WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND h.hour >= ?2 GROUP BY f.table_name, h.hour
          ), pairs AS (
            SELECT table_name, hour FROM accepted UNION SELECT table_name, hour FROM landed
          )
@@ -440,6 +450,7 @@ export class LakeCatalog extends DurableObject<Env> {
          WHERE ?1 IS NULL OR p.table_name = ?1
          ORDER BY p.table_name, p.hour`,
         table ?? null,
+        parityCutoffHour(nowMs),
       )
       .toArray();
     return rows.map((row) => {

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AcceptedTally, ClaimResult } from "@edge-analytics/ingest";
+import { parityCutoffHour } from "@edge-analytics/lake";
 import { catalogRpc } from "../lake-sink.ts";
 
 /** How long an uncommitted claim blocks the same event_id before it counts as abandoned. */
@@ -141,6 +142,7 @@ export class EventIdLedger extends DurableObject<Env> {
         now - this.windowMs,
         now - CLAIM_LEASE_MS,
       );
+      this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE hour < ?", parityCutoffHour(now));
       this.setMeta("next_sweep_ms", String(now + SWEEP_INTERVAL_MS));
     }
     const project = this.meta("project");

@@ -1,5 +1,5 @@
 import { TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
-import { type AcceptedCount, LakeFileWriter, type WrittenLakeFile } from "@edge-analytics/lake";
+import { type AcceptedCount, LakeFileWriter, parityCutoffHour, type WrittenLakeFile } from "@edge-analytics/lake";
 import { DurableObject } from "cloudflare:workers";
 import { catalogRpc, encodeLakeFile, lakeRollPolicy, type LakeRollPolicy } from "../lake-sink.ts";
 import { JournalLakeBuffer } from "./journal-lake-buffer.ts";
@@ -254,6 +254,7 @@ export class EventJournal extends DurableObject<Env> {
     const sweepDue = Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'next_sweep_ms'").toArray()[0]?.value ?? 0);
     if (sweepDue <= now) {
       this.ctx.storage.sql.exec("DELETE FROM event_ids WHERE accepted_at_ms <= ?", now - this.windowMs);
+      this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE hour < ?", parityCutoffHour(now));
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO journal_meta (name, value) VALUES ('next_sweep_ms', ?)", String(now + SWEEP_INTERVAL_MS));
     }
     const waiting = this.ctx.storage.sql
