@@ -388,7 +388,8 @@ class StringCollector extends BaseCollector implements ColumnCollector {
   }
 }
 
-class TimestampCollector extends BaseCollector implements ColumnCollector {
+/** Columns held as doubles (epoch ms, measurements), with their min and max. */
+abstract class NumberCollector extends BaseCollector {
   readonly values: Float64Array;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
@@ -397,7 +398,9 @@ class TimestampCollector extends BaseCollector implements ColumnCollector {
     super(column, index, firstRow, rowCount);
     this.values = new Float64Array(rowCount);
   }
+}
 
+class TimestampCollector extends NumberCollector implements ColumnCollector {
   collect(rows: readonly LakeRow[], start: number, end: number): void {
     const { index, values, column } = this;
     for (let r = start; r < end; r++) {
@@ -480,16 +483,7 @@ class Int64Collector extends BaseCollector implements ColumnCollector {
   }
 }
 
-class Float64Collector extends BaseCollector implements ColumnCollector {
-  readonly values: Float64Array;
-  min = Number.POSITIVE_INFINITY;
-  max = Number.NEGATIVE_INFINITY;
-
-  constructor(column: ColumnSpec, index: number, firstRow: number, rowCount: number) {
-    super(column, index, firstRow, rowCount);
-    this.values = new Float64Array(rowCount);
-  }
-
+class Float64Collector extends NumberCollector implements ColumnCollector {
   collect(rows: readonly LakeRow[], start: number, end: number): void {
     const { index, values } = this;
     for (let r = start; r < end; r++) {
