@@ -167,6 +167,20 @@ describe("encodeLakeRows round trip (read back with hyparquet)", () => {
     expect(read).toEqual(expected);
   });
 
+  it.each(EVENT_TYPES)("%s: columns that are null in every row (empty dictionaries) read back as nulls by both readers", async (type) => {
+    const columns = lakeColumns(type);
+    const { rows, expected } = testRows(type, 3);
+    const nulled = rows.map((row) => row.map((value, c) => (columns[c]?.nullable ? null : value)));
+    const wanted = expected.map((row) => row.map((value, c) => (columns[c]?.nullable ? null : value)));
+    const file = encodeLakeRows(type, nulled);
+    expect(await readBack(type, file)).toEqual(wanted);
+    const table = tableFromIPC(readParquet(file).intoIPCStream());
+    for (const column of columns.filter((c) => c.nullable)) {
+      expect(table.getChild(column.name)?.nullCount, column.name).toBe(3);
+      expect(chunkOf(metadataOf(file), 0, column.name).meta_data?.statistics?.null_count, column.name).toBe(3n);
+    }
+  });
+
   it("is deterministic: the same rows give the same bytes", () => {
     const { rows } = testRows("page_view", 50);
     expect(encodeLakeRows("page_view", rows)).toEqual(encodeLakeRows("page_view", rows));

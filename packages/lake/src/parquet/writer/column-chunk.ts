@@ -368,7 +368,7 @@ class StringCollector extends BaseCollector implements ColumnCollector {
     if (!values) {
       const dictionaryBlock = utf8Block(entries, 0, entries.length);
       const statistics = policy.minMax ? byteArrayStatistics(dictionaryBlock, levels.nullCount) : { nullCount: levels.nullCount };
-      const width = Math.max(1, bitWidthOf(entries.length - 1));
+      const width = Math.max(1, bitWidthOf(Math.max(0, entries.length - 1)));
       chunk.dictionaryPage(entries.length, (sink) => writePlainByteArrays(sink, dictionaryBlock));
       chunk.dataPages(Encoding.RleDictionary, (sink, from, to) => {
         sink.byte(width);
@@ -465,7 +465,7 @@ class Int64Collector extends BaseCollector implements ColumnCollector {
       min !== undefined && max !== undefined ? { nullCount: levels.nullCount, min: int64Bytes(min), max: int64Bytes(max) } : { nullCount: levels.nullCount };
     const writeInt64 = (sink: ByteSink, value: number | bigint): void => (typeof value === "bigint" ? sink.bigint64(value) : sink.int64(value));
     if (entries.length <= MAX_DICTIONARY_ENTRIES) {
-      const width = Math.max(1, bitWidthOf(entries.length - 1));
+      const width = Math.max(1, bitWidthOf(Math.max(0, entries.length - 1)));
       chunk.dictionaryPage(entries.length, (sink) => {
         for (const entry of entries) writeInt64(sink, entry);
       });
