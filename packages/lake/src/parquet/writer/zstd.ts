@@ -80,9 +80,9 @@ export function assertZstdInitialised(operation: string): void {
 }
 
 /**
- * Level 1, the level parquet-mr, arrow and parquet-rs write by default: on lake pages (dictionary
- * indices, delta-packed timestamps) higher levels saved little and cost more time (measured in
- * bench/lake-encode.mjs).
+ * Measured on 25k realistic page views (the sink's file size): level 1 gave 27.44 B/row, level 3
+ * 27.53 B/row in the same time, level 6 27.25 B/row at 1.7x the encode time. The pages are
+ * already dictionary- and delta-encoded, so there is little left for a higher level to find.
  */
 export const ZSTD_LEVEL = 1;
 
