@@ -67,8 +67,9 @@ function policyOf(name: string): ColumnPolicy {
  * - statistics: null counts everywhere; min/max of numbers, timestamps, booleans and the strings
  *   above, so the footer has min/max of `timestamp`.
  * It replaces parquet-wasm, whose writer alone took ~1.9 µs per page_view row (the lake-sink
- * benchmark in docs/benchmarks.md) and whose wasm memory never shrank. Memory here is plain JS,
- * a few times the rows' size while a row group is encoded, released afterwards.
+ * benchmark in docs/benchmarks.md) and whose wasm memory never shrank. Memory here is plain JS
+ * (per column of a row group: typed arrays, the dictionary, the compressed pages), released when
+ * the call returns; zstd's wasm memory grows only to the largest page.
  *
  * Requires {@link initZstd} first. Throws a `LakeRowError` naming the column and row for a row of
  * the wrong length, a null in a non-nullable column or a value of the wrong kind.

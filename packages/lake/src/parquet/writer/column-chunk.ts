@@ -43,9 +43,9 @@ export interface ColumnPolicy {
 export const PAGE_ROWS = 32_768;
 /**
  * A dictionary larger than this (entries, or UTF-16 units of its strings) is dropped for PLAIN, as
- * parquet-rs does at 1 MiB. 65,536 entries keep every index in 16 bits: the index arrays are the
- * largest allocation of an encode (one per dictionary column and row), and halving them halved
- * the garbage collections a 200k-row encode caused in Node.
+ * parquet-rs does at 1 MiB. 65,536 entries keep every index in 16 bits: the index arrays (one
+ * entry per dictionary column and row) are the largest allocation of an encode, and garbage
+ * collection was the largest cost after the dictionary lookups in the Node benchmark.
  */
 const MAX_DICTIONARY_ENTRIES = 65_536;
 const MAX_DICTIONARY_UNITS = 1 << 20;

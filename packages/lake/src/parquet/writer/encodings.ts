@@ -48,7 +48,7 @@ function packBits(sink: ByteSink, values: ArrayLike<number>, start: number, coun
   if (bits > 0) sink.byte(accumulator & 0xff);
 }
 
-/** Bit-packed groups per run: the run header stays one byte, as parquet-mr and arrow write it. */
+/** Bit-packed groups per run: (63 << 1) | 1 keeps the run header to one varint byte. */
 const MAX_GROUPS_PER_BIT_PACKED_RUN = 63;
 /** A repeat shorter than this goes into bit-packed groups: an RLE run costs a header and a value. */
 const MIN_RLE_RUN = 8;
