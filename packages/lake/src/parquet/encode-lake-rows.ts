@@ -60,12 +60,12 @@ function policyOf(name: string): ColumnPolicy {
  * Written by the lake's own Parquet writer (./writer), chosen per column kind by measuring
  * realistic rows (bench/lake-encode.mjs):
  * - strings: a dictionary page and RLE_DICTIONARY indices (page, country, browser, status...),
- *   PLAIN when the dictionary outgrows 1 MiB; `event_id` DELTA_BYTE_ARRAY;
+ *   PLAIN once the dictionary passes 65,536 entries or 1 Mi characters; `event_id` DELTA_BYTE_ARRAY;
  * - timestamps: DELTA_BINARY_PACKED (events ms apart delta-encode to under half a byte);
  * - int64: dictionary; float64: PLAIN (measurements such as time_on_page are nearly unique);
  *   booleans bit-packed;
- * - statistics: null counts everywhere; min/max of numbers, timestamps, booleans and the strings
- *   above, so the footer has min/max of `timestamp`.
+ * - statistics: null counts everywhere; min/max of numbers, timestamps, booleans and of `type`,
+ *   `project_id`, `environment`, so the footer has min/max of `timestamp`.
  * It replaces parquet-wasm, whose writer alone took ~1.9 µs per page_view row (the lake-sink
  * benchmark in docs/benchmarks.md) and whose wasm memory never shrank. Memory here is plain JS
  * (per column of a row group: typed arrays, the dictionary, the compressed pages), released when
