@@ -104,8 +104,12 @@ for schema_file in "${SCHEMA_FILES[@]}"; do
 done
 
 if ((!DRY_RUN)); then
-  step "Stream ids"
-  # wrangler.jsonc binds streams by name; Cloudflare's docs show `"stream": "<STREAM_ID>"`. If a
-  # deploy rejects a name, these are the ids to bind instead.
-  for entry in "${STREAM_IDS[@]}"; do info "$entry"; done
+  step "Stream ids: bind these in wrangler.jsonc env.production \"pipelines\" (replacing the names)"
+  # Cloudflare's docs give a pipelines binding's `stream` as the stream's id; wrangler.jsonc ships
+  # the names as placeholders, since ids exist only once the streams do.
+  for entry in "${STREAM_IDS[@]}"; do
+    read -r name id <<<"$entry"
+    table="${name#analytics_}"
+    info "{ \"binding\": \"PIPELINE_${table^^}\", \"stream\": \"$id\" },"
+  done
 fi

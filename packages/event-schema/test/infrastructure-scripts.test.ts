@@ -363,7 +363,10 @@ describe("infrastructure scripts for real, against a fake wrangler", () => {
     expect(puts.map((call) => call.stdin)).toEqual([CREDENTIALS.API_KEYS, CREDENTIALS.ADMIN_API_KEY]);
     expect(first.stdout + first.stderr).not.toContain(CREDENTIALS.R2_SECRET_ACCESS_KEY);
     // The deployed stream ids are reported, for wrangler.jsonc's bindings.
-    for (const table of TABLE_NAMES) expect(first.stdout).toContain(`analytics_${table} id-analytics_${table}`);
+    // The stream ids, as the wrangler.jsonc lines that bind them.
+    for (const table of TABLE_NAMES) {
+      expect(first.stdout).toContain(`{ "binding": "PIPELINE_${table.toUpperCase()}", "stream": "id-analytics_${table}" },`);
+    }
 
     const second = runReal("setup-all.sh", "account");
     expect(second.status, second.stderr).toBe(0);
