@@ -24,7 +24,8 @@ export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LA
 
 export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array {
   initZstd(zstdWasm);
-  // The rows come from the journal's SQL, which yields only SQL values: text, numbers, null.
+  // The rows come from the journal's parsed JSON records (JournalLakeBuffer): text, numbers,
+  // booleans, null, and JSON text for `json` columns: all LakeValues.
   return encodeLakeRows(EVENT_TYPE_BY_TABLE[table], rows as LakeRow[]);
 }
 

@@ -531,7 +531,7 @@ class BooleanCollector extends BaseCollector implements ColumnCollector {
     const { index, values } = this;
     for (let r = start; r < end; r++) {
       const value = (rows[r] as LakeRow)[index];
-      // SQLite has no boolean type: `->>` yields 1/0 for JSON true/false.
+      // SQL (SQLite has no boolean type) hands booleans over as 1/0.
       if (value === true || value === 1) {
         values[this.count++] = 1;
         this.seen |= 2;
