@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AcceptedTally, ClaimResult } from "@edge-analytics/ingest";
-import { parityCutoffHour } from "@edge-analytics/lake";
 import { catalogRpc } from "../lake-sink.ts";
+import { ACCEPTED_COUNTS_TABLE, pruneAcceptedCounts } from "./accepted-counts.ts";
 
 /** How long an uncommitted claim blocks the same event_id before it counts as abandoned. */
 const CLAIM_LEASE_MS = 30_000;
@@ -32,12 +32,7 @@ export class EventIdLedger extends DurableObject<Env> {
          committed INTEGER NOT NULL,
          at_ms INTEGER NOT NULL
        ) WITHOUT ROWID;
-       CREATE TABLE IF NOT EXISTS accepted_counts (
-         event_table TEXT NOT NULL,
-         hour TEXT NOT NULL,
-         accepted INTEGER NOT NULL,
-         PRIMARY KEY (event_table, hour)
-       ) WITHOUT ROWID;
+       ${ACCEPTED_COUNTS_TABLE}
        -- project: whose ledger this is; counts_dirty: counts changed since the last report;
        -- next_sweep_ms: when expired ids are next forgotten.
        CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
@@ -142,7 +137,7 @@ export class EventIdLedger extends DurableObject<Env> {
         now - this.windowMs,
         now - CLAIM_LEASE_MS,
       );
-      this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE hour < ?", parityCutoffHour(now));
+      pruneAcceptedCounts(this.ctx.storage.sql, now);
       this.setMeta("next_sweep_ms", String(now + SWEEP_INTERVAL_MS));
     }
     const project = this.meta("project");

@@ -1,7 +1,8 @@
 import { TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
-import { type AcceptedCount, LakeFileWriter, parityCutoffHour, type WrittenLakeFile } from "@edge-analytics/lake";
+import { type AcceptedCount, LakeFileWriter, type WrittenLakeFile } from "@edge-analytics/lake";
 import { DurableObject } from "cloudflare:workers";
 import { catalogRpc, encodeLakeFile, lakeRollPolicy, type LakeRollPolicy } from "../lake-sink.ts";
+import { ACCEPTED_COUNTS_TABLE, pruneAcceptedCounts } from "./accepted-counts.ts";
 import { JournalLakeBuffer } from "./journal-lake-buffer.ts";
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -63,12 +64,7 @@ export class EventJournal extends DurableObject<Env> {
          received_hour TEXT
        );
        CREATE INDEX IF NOT EXISTS buffered_events_by_table ON buffered_events (event_table, seq);
-       CREATE TABLE IF NOT EXISTS accepted_counts (
-         event_table TEXT NOT NULL,
-         hour TEXT NOT NULL,
-         accepted INTEGER NOT NULL,
-         PRIMARY KEY (event_table, hour)
-       ) WITHOUT ROWID;
+       ${ACCEPTED_COUNTS_TABLE}
        CREATE TABLE IF NOT EXISTS journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
     );
     JournalLakeBuffer.createTables(ctx.storage.sql);
@@ -254,7 +250,7 @@ export class EventJournal extends DurableObject<Env> {
     const sweepDue = Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM journal_meta WHERE name = 'next_sweep_ms'").toArray()[0]?.value ?? 0);
     if (sweepDue <= now) {
       this.ctx.storage.sql.exec("DELETE FROM event_ids WHERE accepted_at_ms <= ?", now - this.windowMs);
-      this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE hour < ?", parityCutoffHour(now));
+      pruneAcceptedCounts(this.ctx.storage.sql, now);
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO journal_meta (name, value) VALUES ('next_sweep_ms', ?)", String(now + SWEEP_INTERVAL_MS));
     }
     const waiting = this.ctx.storage.sql
