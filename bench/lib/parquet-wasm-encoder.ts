@@ -20,7 +20,13 @@ import {
   wasmMemory,
   writeParquet,
 } from "parquet-wasm/esm";
-import { EVENT_TYPE_METADATA_KEY, PARQUET_CREATED_BY, SCHEMA_METADATA_KEY } from "../../packages/lake/src/parquet/encode-lake-rows.ts";
+import {
+  EVENT_TYPE_METADATA_KEY,
+  PARQUET_CREATED_BY,
+  SCHEMA_METADATA_KEY,
+  STRING_COLUMNS_WITH_STATISTICS,
+  UNIQUE_PER_ROW_COLUMNS,
+} from "../../packages/lake/src/parquet/encode-lake-rows.ts";
 import type { LakeRow } from "../../packages/lake/src/parquet/lake-row.ts";
 import { lakeRowsToArrow } from "./lake-rows-to-arrow.ts";
 import { schemaFingerprint } from "../../packages/lake/src/parquet/schema-fingerprint.ts";
@@ -45,17 +51,6 @@ export function parquetWasmMemoryBytes(): number {
   return initialised ? wasmMemory().buffer.byteLength : 0;
 }
 
-const UNIQUE_PER_ROW_COLUMNS: ReadonlySet<string> = new Set(["event_id"]);
-
-/**
- * String columns that keep statistics. Min/max of the others (ids, URLs, titles, countries) span
- * almost their whole range in any row group, so no reader can skip anything with them, and
- * computing them was 15% of the write time of page_view rows; these three are constant or
- * nearly so within a file, cost nothing, and let a reader skip files of another type, project or
- * environment.
- */
-const STRING_COLUMNS_WITH_STATISTICS: ReadonlySet<string> = new Set(["type", "project_id", "environment"]);
-
 /**
  * Writer properties, chosen by measuring realistic page_view rows (bench/lake-encode.mjs; bytes per
  * row at 100k rows, ZSTD):
@@ -71,7 +66,8 @@ const STRING_COLUMNS_WITH_STATISTICS: ReadonlySet<string> = new Set(["type", "pr
  * - float64: no dictionary, PLAIN: measurements such as time_on_page are nearly unique
  *   (dictionary 5.7 B/row, BYTE_STREAM_SPLIT 6.6, PLAIN 3.6).
  * - Page-level statistics (min/max/null count in the footer and the page index, so readers skip
- *   row groups and pages by `timestamp`), except for most string columns (see above).
+ *   row groups and pages by `timestamp`), except for most string columns (STRING_COLUMNS_WITH_STATISTICS;
+ *   computing them was 15% of parquet-wasm's write time of page_view rows).
  * Total: 27.3 B/row with this policy against 35.5 with parquet-wasm's defaults.
  * An encoding that does not fit a column's physical type aborts the wasm module ("unreachable"),
  * so encodings are set by column kind only.

@@ -30,7 +30,7 @@ export const SCHEMA_METADATA_KEY = "edge-analytics.schema";
  * ids in time order share their leading digits with the previous id, which DELTA_BYTE_ARRAY
  * stores once.
  */
-const UNIQUE_PER_ROW_COLUMNS: ReadonlySet<string> = new Set(["event_id"]);
+export const UNIQUE_PER_ROW_COLUMNS: ReadonlySet<string> = new Set(["event_id"]);
 
 /**
  * String columns with min/max statistics. Min/max of the others (ids, URLs, titles, countries)
@@ -38,7 +38,7 @@ const UNIQUE_PER_ROW_COLUMNS: ReadonlySet<string> = new Set(["event_id"]);
  * these three are constant or nearly so within a file and let a reader skip files of another
  * type, project or environment. Numbers, timestamps and booleans always have them.
  */
-const STRING_COLUMNS_WITH_STATISTICS: ReadonlySet<string> = new Set(["type", "project_id", "environment"]);
+export const STRING_COLUMNS_WITH_STATISTICS: ReadonlySet<string> = new Set(["type", "project_id", "environment"]);
 
 /** Rows each column collects before the next column takes the same rows (see ColumnCollector). */
 const BLOCK_ROWS = 1024;
