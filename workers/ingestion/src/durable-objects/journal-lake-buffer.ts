@@ -34,6 +34,14 @@ const EXTRACT_PAGE_ROWS = 2_000;
 /** Rows deleted per purge statement: ~20 ms of SQLite work for page views. */
 const PURGE_PAGE_ROWS = 5_000;
 
+/**
+ * Lets the object take the requests that queued while it worked: a timer is not a storage
+ * operation, so the input gate is open while it runs.
+ */
+function yieldToWaitingEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** The journal's SQLite as the lake sink's row buffer (`buffered_events` + `planned_files`). */
 export class JournalLakeBuffer implements LakeRowBuffer {
   constructor(private readonly storage: DurableObjectStorage) {}
@@ -126,7 +134,7 @@ export class JournalLakeBuffer implements LakeRowBuffer {
         after = seq;
       }
       if (page.length < EXTRACT_PAGE_ROWS) return rows;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToWaitingEvents();
     }
   }
 
@@ -167,7 +175,7 @@ export class JournalLakeBuffer implements LakeRowBuffer {
           .toArray()[0]?.seq;
         this.storage.sql.exec("DELETE FROM buffered_events WHERE event_table = ? AND seq <= ?", table, bound ?? seq);
         if (bound === undefined) break;
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToWaitingEvents();
       }
     }
   }
