@@ -30,13 +30,21 @@ function rawEventId(raw: Record<string, unknown>): string | undefined {
   return typeof id === "string" && id.length <= 64 ? id : undefined;
 }
 
-function measureBytes(raw: unknown): number | "too-deep" {
+/**
+ * The event's size in UTF-8 bytes, or `within` when it cannot exceed `maxBytes`: a UTF-16 code
+ * unit encodes to at most 3 bytes, so most events skip the encoding (a quarter of validation's
+ * cost when every event was encoded).
+ */
+function eventBytes(raw: unknown, maxBytes: number): number | "within" | "too-deep" {
+  let text: string;
   try {
-    return encoder.encode(JSON.stringify(raw)).byteLength;
+    text = JSON.stringify(raw);
   } catch {
     // JSON.stringify recurses: only absurd nesting (a hostile body) gets here.
     return "too-deep";
   }
+  if (text.length * 3 <= maxBytes) return "within";
+  return encoder.encode(text).byteLength;
 }
 
 /**
@@ -89,9 +97,9 @@ export function validateEvent(raw: unknown, limits: IngestLimits): EventValidati
   const eventId = rawEventId(raw);
   const reject = (errors: FieldError[]): EventValidation => (eventId ? { ok: false, errors, eventId } : { ok: false, errors });
 
-  const bytes = measureBytes(raw);
+  const bytes = eventBytes(raw, limits.maxEventBytes);
   if (bytes === "too-deep") return reject([{ path: "", message: "event is nested too deeply" }]);
-  if (bytes > limits.maxEventBytes) {
+  if (bytes !== "within" && bytes > limits.maxEventBytes) {
     return reject([{ path: "", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }]);
   }
   if (!isEventType(raw.type)) {

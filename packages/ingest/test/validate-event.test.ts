@@ -133,6 +133,16 @@ describe("validateEvent: hostile input", () => {
     const small: IngestLimits = { ...limits, maxEventBytes: 100 };
     expect(paths(validateEvent({ ...PAGE_VIEW, page_title: "x".repeat(100) }, small))).toEqual([""]);
   });
+
+  it("counts the exact bytes of an event near the limit", () => {
+    const minimal = { type: "custom", session_id: "s", name: "n" };
+    const bytes = new TextEncoder().encode(JSON.stringify(minimal)).byteLength;
+    // Under the limit by bytes, though three bytes per character could exceed it: accepted.
+    expect(accepted(validateEvent(minimal, { ...limits, maxEventBytes: bytes }))).toMatchObject({ name: "n" });
+    expect(rejected(validateEvent(minimal, { ...limits, maxEventBytes: bytes - 1 })).errors).toEqual([
+      { path: "", message: `event is ${bytes} bytes; the limit is ${bytes - 1}` },
+    ]);
+  });
 });
 
 describe("validateEvent: shape of the event", () => {
