@@ -252,6 +252,23 @@ describe("a commit moves a watermark; the written rows are purged afterwards, in
     expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
   });
 
+  it("the size trigger counts only unwritten rows, up to a file's worth", async () => {
+    const events = Array.from({ length: 6 }, () => makeEvent("usage"));
+    await ingest({ events }, { key: LAKE_KEY });
+    const stub = journal();
+    const full = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+      await state.storage.deleteAlarm();
+      const buffer = new JournalLakeBuffer(state.storage);
+      const before = [6, 7].map((rows) => buffer.holdsFullFile(rows));
+      // Committed rows stay in buffered_events until the purge; the watermark hides them.
+      await crashingWriter(state, "none").writeTables(["usage_events"]);
+      const physical = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM buffered_events WHERE event_table = 'usage_events'").one().n;
+      return { before, physical, after: buffer.holdsFullFile(1) };
+    });
+    expect(full).toEqual({ before: [true, false], physical: 6, after: false });
+    await stub.flush();
+  });
+
   it("refuses to commit a file before an older planned file of the same table", async () => {
     const events = Array.from({ length: 4 }, () => makeEvent("custom"));
     await ingest({ events }, { key: LAKE_KEY });

@@ -162,10 +162,7 @@ export class EventJournal extends DurableObject<Env> {
     let due = now + this.policy.intervalMs;
     if (this.rowsSinceSizeCheck >= this.policy.maxRowsPerFile / 10) {
       this.rowsSinceSizeCheck = 0;
-      const largest = this.ctx.storage.sql
-        .exec<{ rows: number }>("SELECT count(*) AS rows FROM unwritten_events GROUP BY event_table ORDER BY rows DESC LIMIT 1")
-        .toArray()[0];
-      if (largest && largest.rows >= this.policy.maxRowsPerFile) due = now;
+      if (this.buffer.holdsFullFile(this.policy.maxRowsPerFile)) due = now;
     }
     due = Math.max(due, this.writeBlockedUntilMs);
     if (this.alarmAtMs === undefined) this.alarmAtMs = await this.ctx.storage.getAlarm();

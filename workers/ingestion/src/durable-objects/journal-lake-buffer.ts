@@ -108,6 +108,26 @@ export class JournalLakeBuffer implements LakeRowBuffer {
   }
 
   /**
+   * Whether some table holds at least `rows` unwritten rows. Each table's probe walks its seq index
+   * past the watermark and stops after `rows` entries, so the check costs at most a file's worth
+   * per table however large a backlog grows (a count of every unwritten row grew with it).
+   */
+  holdsFullFile(rows: number): boolean {
+    return TABLE_NAMES.some(
+      (table) =>
+        this.storage.sql
+          .exec(
+            `SELECT 1 FROM buffered_events
+             WHERE event_table = ?1 AND seq > coalesce((SELECT written_seq FROM lake_watermarks WHERE event_table = ?1), 0)
+             ORDER BY seq LIMIT 1 OFFSET ?2`,
+            table,
+            rows - 1,
+          )
+          .toArray().length > 0,
+    );
+  }
+
+  /**
    * Reads the file's rows in pages of {@link EXTRACT_PAGE_ROWS}, yielding to the event loop
    * between pages: the extraction is the largest synchronous part of a roll (~100 ms per 25k page
    * views), and while it runs no append to this project can. Between pages the object takes the
