@@ -112,6 +112,47 @@ export function noisyNeighbours(results) {
   ];
 }
 
+/**
+ * Deployed targets instead of local ones, from the environment: the same bodies, client and
+ * closed loop against Workers someone deployed (a staging account), which is where the target can
+ * be judged for production (docs/benchmarks.md, "Measuring a deployment").
+ *   BENCH_INGESTION_URL  origin of a deployed ingestion Worker (its POST /events)
+ *   BENCH_BASELINE_URL   origin of the deployed bench/baseline-worker (required with the first)
+ *   BENCH_DURABLE_BASELINE_URL  origin of the deployed bench/durable-baseline-worker (optional)
+ *   BENCH_API_KEY        a project key of that deployment (required with the first)
+ * Returns null when BENCH_INGESTION_URL is unset (the local Workers are started instead).
+ * @param {Record<string, string | undefined>} env
+ * @returns {{ ingestion: string, baseline: string, durableBaseline?: string, apiKey: string } | null}
+ */
+export function deployedTargetsFromEnv(env) {
+  const ingestion = env.BENCH_INGESTION_URL;
+  if (!ingestion) {
+    const stray = ["BENCH_BASELINE_URL", "BENCH_DURABLE_BASELINE_URL", "BENCH_API_KEY"].filter((name) => env[name]);
+    if (stray.length > 0) throw new Error(`${stray.join(", ")} set without BENCH_INGESTION_URL: set it too, or unset them to start local Workers`);
+    return null;
+  }
+  const origin = (name) => {
+    const value = env[name];
+    if (!value) throw new Error(`BENCH_INGESTION_URL is set, so ${name} must be too`);
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error(`${name}=${value} is not a URL; give the Worker's origin, e.g. https://analytics-ingestion.example.workers.dev`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`${name}=${value}: expected an http(s) origin`);
+    if (url.pathname !== "/" || url.search) throw new Error(`${name}=${value}: give the origin only (the benchmark posts to <origin>/events)`);
+    return url.origin;
+  };
+  const apiKey = env.BENCH_API_KEY;
+  if (!apiKey) throw new Error("BENCH_INGESTION_URL is set, so BENCH_API_KEY must be too: a project key of that deployment");
+  const targets = { ingestion: origin("BENCH_INGESTION_URL"), baseline: origin("BENCH_BASELINE_URL"), apiKey };
+  return env.BENCH_DURABLE_BASELINE_URL ? { ...targets, durableBaseline: origin("BENCH_DURABLE_BASELINE_URL") } : targets;
+}
+
+/** A deployed Worker: reachable at `origin`; its CPU is not measurable from here. */
+const deployedWorker = (origin) => ({ origin, startSeconds: 0, cpuSeconds: () => Number.NaN, stop: async () => {} });
+
 /** @type {import("./run.mjs").Bench} */
 export default {
   name: "ingestion-throughput",
@@ -125,30 +166,46 @@ export default {
         `~${int(bodies.bodyBytes)} B per body (~${int(bodies.averageEventBytes)} B per event); concurrency ${concurrency}`,
     );
 
-    ctx.log("starting the baseline, the durable baseline and the ingestion Worker (wrangler dev, --log-level warn)");
-    // One after the other: two wrangler dev starting at once can race for the same internal port
-    // ("Address already in use (socket direct:1:default)").
+    const deployed = deployedTargetsFromEnv(process.env);
     /** @type {Awaited<ReturnType<typeof startWranglerDev>>[]} */
     const started = [];
-    try {
-      started.push(await startBaselineWorker(ctx));
-      started.push(await startDurableBaselineWorker(ctx));
-      started.push(await startIngestionWorker(ctx));
-    } catch (error) {
-      await Promise.all(started.map((w) => w.stop()));
-      throw error;
+    /** @type {{ worker: { origin: string, cpuSeconds: () => number }, label: string, url: string, headers: Record<string, string>, check: typeof checkBaselineAnswer }[]} */
+    let targets;
+    if (deployed) {
+      ctx.log(
+        `deployed Workers (BENCH_INGESTION_URL): ingestion ${deployed.ingestion}, baseline ${deployed.baseline}` +
+          `${deployed.durableBaseline ? `, durable baseline ${deployed.durableBaseline}` : ""}; their CPU is not measured from here`,
+      );
+      targets = [
+        { worker: deployedWorker(deployed.baseline), label: "baseline", url: `${deployed.baseline}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
+        ...(deployed.durableBaseline
+          ? [{ worker: deployedWorker(deployed.durableBaseline), label: "durable baseline", url: `${deployed.durableBaseline}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer }]
+          : []),
+        { worker: deployedWorker(deployed.ingestion), label: "ingestion", url: `${deployed.ingestion}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": deployed.apiKey }, check: checkIngestionAnswer },
+      ];
+    } else {
+      ctx.log("starting the baseline, the durable baseline and the ingestion Worker (wrangler dev, --log-level warn)");
+      // One after the other: two wrangler dev starting at once can race for the same internal port
+      // ("Address already in use (socket direct:1:default)").
+      try {
+        started.push(await startBaselineWorker(ctx));
+        started.push(await startDurableBaselineWorker(ctx));
+        started.push(await startIngestionWorker(ctx));
+      } catch (error) {
+        await Promise.all(started.map((w) => w.stop()));
+        throw error;
+      }
+      const [baseline, durable, ingestion] = /** @type {[any, any, any]} */ (started);
+      ctx.log(
+        `baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), durable baseline on ${durable.origin} (${fixed(durable.startSeconds)} s), ` +
+          `ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`,
+      );
+      targets = [
+        { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
+        { worker: durable, label: "durable baseline", url: `${durable.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
+        { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": API_KEY }, check: checkIngestionAnswer },
+      ];
     }
-    const [baseline, durable, ingestion] = /** @type {[any, any, any]} */ (started);
-    ctx.log(
-      `baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), durable baseline on ${durable.origin} (${fixed(durable.startSeconds)} s), ` +
-        `ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`,
-    );
-
-    const targets = [
-      { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
-      { worker: durable, label: "durable baseline", url: `${durable.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
-      { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": API_KEY }, check: checkIngestionAnswer },
-    ];
     const load = (target, label, durationMs, progress) =>
       runClosedLoop({
         label,
@@ -170,7 +227,7 @@ export default {
         if (warm.errors > 0) ctx.log(`warm-up ${target.label}: ${warm.errors} errors, e.g. ${warm.errorSamples[0]}`);
       }
       /** @type {Record<string, import("./lib/load.mjs").LoadResult[]>} */
-      const runs = { baseline: [], "durable baseline": [], ingestion: [] };
+      const runs = Object.fromEntries(targets.map((t) => [t.label, []]));
       for (let round = 1; round <= rounds; round++) {
         // Alternate the order of the targets so drift in machine load affects all alike.
         for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
@@ -191,13 +248,14 @@ export default {
         const s = summarize(r);
         return [r.label, int(s.itemsPerSecond), fixed(s.p50Ms), fixed(s.p99Ms), fixed(s.otherCores, 2), String(r.errors)];
       });
-      const base = summarize(mergeResults("baseline", runs.baseline));
-      const durableBase = summarize(mergeResults("durable baseline", runs["durable baseline"]));
-      const ingest = summarize(mergeResults("ingestion", runs.ingestion));
+      const base = summarize(mergeResults("baseline", runs.baseline ?? []));
+      const durableRuns = runs["durable baseline"];
+      const durableBase = durableRuns ? summarize(mergeResults("durable baseline", durableRuns)) : undefined;
+      const ingest = summarize(mergeResults("ingestion", runs.ingestion ?? []));
       const ratio = ingest.itemsPerSecond / base.itemsPerSecond;
-      const durableRatio = ingest.itemsPerSecond / durableBase.itemsPerSecond;
-      const errors = base.errors + durableBase.errors + ingest.errors;
-      const valid = errors === 0 && ingest.requests > 0 && base.requests > 0 && durableBase.requests > 0;
+      const durableRatio = durableBase ? ingest.itemsPerSecond / durableBase.itemsPerSecond : Number.NaN;
+      const errors = all.reduce((sum, r) => sum + r.errors, 0);
+      const valid = errors === 0 && ingest.requests > 0 && base.requests > 0 && (!durableBase || durableBase.requests > 0);
       const met = valid && ratio >= TARGET_RATIO;
       const row = (s) => [
         s.label,
@@ -216,13 +274,22 @@ export default {
         "",
         table(
           ["target (all rounds)", "events/s", "req/s", "p50 ms", "p99 ms", "worker CPU ms/req", "worker cores", "client cores", "other procs cores", "errors/req"],
-          [row(base), row(durableBase), row(ingest)],
+          [row(base), ...(durableBase ? [row(durableBase)] : []), row(ingest)],
         ),
         "",
         `ratio ingestion/baseline (events/s): ${fixed(ratio, 3)}   target >= ${TARGET_RATIO}   ${valid ? (met ? "MET" : "MISSED") : "INVALID"}`,
-        `ratio ingestion/durable baseline (events/s): ${fixed(durableRatio, 3)}   context, no target: what the minimum durable write ` +
-          `(parse + one SQLite Durable Object append) costs locally; durable baseline/baseline ${fixed(durableBase.itemsPerSecond / base.itemsPerSecond, 3)}`,
-        ...noisyNeighbours(all),
+        ...(durableBase
+          ? [
+              `ratio ingestion/durable baseline (events/s): ${fixed(durableRatio, 3)}   context, no target: what the minimum durable write ` +
+                `(parse + one SQLite Durable Object append) costs; durable baseline/baseline ${fixed(durableBase.itemsPerSecond / base.itemsPerSecond, 3)}`,
+            ]
+          : []),
+        ...(deployed
+          ? [
+              `deployed Workers: throughput at concurrency ${concurrency} from this machine, bounded by network latency as much as by the ` +
+                "Workers (which scale out); compare p50 latencies too, and raise BENCH_CONCURRENCY until the baseline stops gaining",
+            ]
+          : noisyNeighbours(all)),
       ];
       const problems = all.flatMap((r) => r.errorSamples.map((e) => `${r.label}: ${e}`));
       return {
@@ -237,9 +304,15 @@ export default {
           ratio,
           target: `>= ${TARGET_RATIO}`,
           status: valid ? (met ? "MET" : "MISSED") : "INVALID",
-          context:
-            `ingestion/durable baseline ${fixed(durableRatio, 3)} (durable baseline ${int(durableBase.itemsPerSecond)} events/s, ` +
-            `p50 ${fixed(durableBase.p50Ms)} ms, p99 ${fixed(durableBase.p99Ms)} ms): the minimum durable write, no target`,
+          context: [
+            deployed ? `deployed Workers at ${deployed.ingestion} and ${deployed.baseline}` : "",
+            durableBase
+              ? `ingestion/durable baseline ${fixed(durableRatio, 3)} (durable baseline ${int(durableBase.itemsPerSecond)} events/s, ` +
+                `p50 ${fixed(durableBase.p50Ms)} ms, p99 ${fixed(durableBase.p99Ms)} ms): the minimum durable write, no target`
+              : "",
+          ]
+            .filter(Boolean)
+            .join("; "),
         },
       };
     } finally {
