@@ -18,7 +18,7 @@ const app = createHttpApp();
 const freeLedgerNamespace = {
   idFromName: (/** @type {string} */ name) => name,
   get: () => ({
-    claim: async (/** @type {string[]} */ ids) => ({ claimed: ids, duplicates: [], inFlight: [] }),
+    claim: async (/** @type {string[]} */ ids) => ({ claimed: ids, duplicates: [], inFlight: [], claimId: 1 }),
     commit: async () => {},
     release: async () => {},
   }),

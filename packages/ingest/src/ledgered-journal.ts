@@ -41,7 +41,7 @@ export class LedgeredJournal implements EventJournal {
       try {
         await this.sink.send(fresh);
       } catch (error) {
-        await this.ledger.release(projectId, claim.claimed).catch((releaseError: unknown) => this.report("ledger-release", releaseError));
+        await this.ledger.release(projectId, claim).catch((releaseError: unknown) => this.report("ledger-release", releaseError));
         this.report("lake", error);
         throw new IngestError(503, "the event store is unavailable; no event of this request was accepted, retry", {
           retryAfterSeconds: 5,
@@ -49,7 +49,7 @@ export class LedgeredJournal implements EventJournal {
       }
       // The records are durable now: a failed commit cannot un-accept them (the claim expires,
       // and a retry after that would be deduplicated downstream by event_id), so it is reported.
-      await this.ledger.commit(projectId, claim.claimed, tallyAccepted(fresh)).catch((error: unknown) => this.report("ledger-commit", error));
+      await this.ledger.commit(projectId, claim, tallyAccepted(fresh)).catch((error: unknown) => this.report("ledger-commit", error));
     }
     return { accepted: claim.claimed, duplicates: claim.duplicates, inFlight: claim.inFlight };
   }

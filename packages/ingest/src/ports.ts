@@ -16,21 +16,27 @@ export interface ClaimResult {
   duplicates: string[];
   /** Ids another request is ingesting right now (not yet committed): retry later. */
   inFlight: string[];
+  /** Names this claim (its `claimed` ids) for `commit` or `release`; null when nothing was claimed. */
+  claimId: number | null;
 }
 
 /**
  * Idempotency: remembers which event ids were ingested. Two-phase so that an event is never lost
  * (a claim that is not committed expires) and never written twice (a committed id is a duplicate).
+ * Commit and release act on one claim as a whole: committing is one small write whatever the
+ * number of ids, and ids another request took over after this claim's lease expired follow that
+ * request's claim, never this one's.
  */
 export interface EventIdLedger {
   claim(projectId: string, eventIds: string[]): Promise<ClaimResult>;
   /**
-   * Marks claimed ids as ingested and adds `tallies` (the same events, counted per lake table
+   * Marks the claim's ids as ingested and adds `tallies` (the same events, counted per lake table
    * and hour of receipt) to the project's accepted counts, in one step: the counts the catalog
    * compares with the rows that land (parity).
    */
-  commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void>;
-  release(projectId: string, eventIds: string[]): Promise<void>;
+  commit(projectId: string, claim: ClaimResult, tallies: AcceptedTally[]): Promise<void>;
+  /** Gives up the claim's ids (still pending) so a retry can claim them at once. */
+  release(projectId: string, claim: ClaimResult): Promise<void>;
 }
 
 /** What a journal did with one project's records, by event id. */

@@ -17,13 +17,14 @@ import type {
 type LedgerState = "pending" | "committed";
 
 /**
- * The two-phase ledger contract, faithfully: `claim` holds new ids as pending, reports committed
- * ids as duplicates and other requests' pending ids as in flight; `commit` turns this request's
- * pending ids into duplicates-forever; `release` forgets pending ids so a retry can claim them.
- * Ids are scoped per project.
+ * The two-phase ledger contract, faithfully: `claim` holds new ids as pending under a new claim,
+ * reports committed ids as duplicates and other requests' pending ids as in flight; `commit` turns
+ * the ids still held by that claim into duplicates-forever; `release` forgets the claim's pending
+ * ids so a retry can claim them. Ids are scoped per project.
  */
 export class InMemoryEventIdLedger implements EventIdLedger {
-  private readonly entries = new Map<string, LedgerState>();
+  private readonly entries = new Map<string, { state: LedgerState; claimId: number }>();
+  private lastClaimId = 0;
   readonly calls: { op: "claim" | "commit" | "release"; projectId: string; eventIds: string[]; tallies?: AcceptedTally[] }[] = [];
   /** When set, `commit` rejects with this error (to test that a failed commit is only reported). */
   commitError: Error | undefined;
@@ -34,48 +35,52 @@ export class InMemoryEventIdLedger implements EventIdLedger {
 
   async claim(projectId: string, eventIds: string[]): Promise<ClaimResult> {
     this.calls.push({ op: "claim", projectId, eventIds: [...eventIds] });
-    const result: ClaimResult = { claimed: [], duplicates: [], inFlight: [] };
+    const claimId = ++this.lastClaimId;
+    const result: ClaimResult = { claimed: [], duplicates: [], inFlight: [], claimId: null };
     for (const id of eventIds) {
       const key = InMemoryEventIdLedger.key(projectId, id);
-      const state = this.entries.get(key);
+      const state = this.entries.get(key)?.state;
       if (state === "committed") result.duplicates.push(id);
       else if (state === "pending") result.inFlight.push(id);
       else {
-        this.entries.set(key, "pending");
+        this.entries.set(key, { state: "pending", claimId });
         result.claimed.push(id);
       }
     }
+    if (result.claimed.length > 0) result.claimId = claimId;
     return result;
   }
 
-  async commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void> {
-    this.calls.push({ op: "commit", projectId, eventIds: [...eventIds], tallies: tallies.map((t) => ({ ...t })) });
+  async commit(projectId: string, claim: ClaimResult, tallies: AcceptedTally[]): Promise<void> {
+    this.calls.push({ op: "commit", projectId, eventIds: [...claim.claimed], tallies: tallies.map((t) => ({ ...t })) });
     if (this.commitError) throw this.commitError;
-    for (const id of eventIds) {
+    for (const id of claim.claimed) {
       const key = InMemoryEventIdLedger.key(projectId, id);
-      if (this.entries.get(key) !== "pending") throw new Error(`commit of ${key}, which is not pending`);
-      this.entries.set(key, "committed");
+      const entry = this.entries.get(key);
+      if (entry?.claimId !== claim.claimId || entry.state !== "pending") throw new Error(`commit of ${key}, which this claim does not hold`);
+      entry.state = "committed";
     }
   }
 
-  async release(projectId: string, eventIds: string[]): Promise<void> {
-    this.calls.push({ op: "release", projectId, eventIds: [...eventIds] });
-    for (const id of eventIds) {
+  async release(projectId: string, claim: ClaimResult): Promise<void> {
+    this.calls.push({ op: "release", projectId, eventIds: [...claim.claimed] });
+    for (const id of claim.claimed) {
       const key = InMemoryEventIdLedger.key(projectId, id);
+      const entry = this.entries.get(key);
       // Releasing never forgets a committed id: that would let a duplicate through.
-      if (this.entries.get(key) === "pending") this.entries.delete(key);
+      if (entry?.claimId === claim.claimId && entry.state === "pending") this.entries.delete(key);
     }
   }
 
   /** The state of one id: pending, committed, or undefined when the ledger does not hold it. */
   stateOf(projectId: string, eventId: string): LedgerState | undefined {
-    return this.entries.get(InMemoryEventIdLedger.key(projectId, eventId));
+    return this.entries.get(InMemoryEventIdLedger.key(projectId, eventId))?.state;
   }
 
   /** How many ids are in each state. */
   counts(): Record<LedgerState, number> {
     const counts: Record<LedgerState, number> = { pending: 0, committed: 0 };
-    for (const state of this.entries.values()) counts[state]++;
+    for (const { state } of this.entries.values()) counts[state]++;
     return counts;
   }
 }

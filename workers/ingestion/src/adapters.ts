@@ -38,11 +38,11 @@ export class DurableObjectEventIdLedger implements EventIdLedger {
   claim(projectId: string, eventIds: string[]): Promise<ClaimResult> {
     return this.stub(projectId).claim(eventIds);
   }
-  commit(projectId: string, eventIds: string[], tallies: AcceptedTally[]): Promise<void> {
-    return this.stub(projectId).commit(projectId, eventIds, tallies);
+  async commit(projectId: string, claim: ClaimResult, tallies: AcceptedTally[]): Promise<void> {
+    if (claim.claimId !== null) await this.stub(projectId).commit(projectId, claim.claimId, tallies);
   }
-  release(projectId: string, eventIds: string[]): Promise<void> {
-    return this.stub(projectId).release(eventIds);
+  async release(projectId: string, claim: ClaimResult): Promise<void> {
+    if (claim.claimId !== null) await this.stub(projectId).release(claim.claimId);
   }
 }
 

@@ -5,7 +5,7 @@ import { PARITY_WINDOW_DAYS } from "@edge-analytics/lake";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
 import { DurableObjectEventIdLedger, PipelinesLakeSink } from "../src/adapters.ts";
-import type { EventIdLedger } from "../src/durable-objects/event-id-ledger.ts";
+import { type EventIdLedger, migrateIdRows } from "../src/durable-objects/event-id-ledger.ts";
 import { catalogGet } from "./lake-helpers.ts";
 import { recordingStreams } from "./recording-streams.ts";
 
@@ -85,11 +85,100 @@ describe("EventIdLedger (production path): accepted counts for parity", () => {
     const old = new Date(Date.now() - (PARITY_WINDOW_DAYS + 1) * 24 * 60 * 60 * 1000).toISOString().slice(0, 13);
     const recent = new Date().toISOString().slice(0, 13);
     const claim = await ledger.claim(["a", "b"]);
-    await ledger.commit(project, claim.claimed, [
+    await ledger.commit(project, claim.claimId!, [
       { table: "page_views", hour: old, accepted: 1 },
       { table: "page_views", hour: recent, accepted: 1 },
     ]);
     expect(await runDurableObjectAlarm(ledger)).toBe(true);
     expect((await ledger.acceptedCounts()).map((count) => count.hour)).toEqual([recent]);
+  });
+});
+
+describe("EventIdLedger: claims, commits and releases act on a claim as a whole", () => {
+  const ledgerOf = (project: string) => env.EVENT_LEDGER.get(env.EVENT_LEDGER.idFromName(project));
+  /** Moves a claim's time back, as if its lease (30 s) or the dedup window had passed. */
+  const age = (project: string, claimId: number, ms: number) =>
+    runInDurableObject(ledgerOf(project), (_instance: EventIdLedger, state) => {
+      state.storage.sql.exec(
+        "UPDATE ledger_claims SET claimed_at_ms = claimed_at_ms - ?1, committed_at_ms = committed_at_ms - ?1 WHERE claim_id = ?2",
+        ms,
+        claimId,
+      );
+    });
+
+  it("commits every id of the claim at once; a released claim's ids can be claimed again", async () => {
+    const ledger = ledgerOf("ledger-claims");
+    const first = await ledger.claim(["a", "b", "c"]);
+    expect(first).toMatchObject({ claimed: ["a", "b", "c"], duplicates: [], inFlight: [] });
+    expect(await ledger.claim(["b", "d"])).toMatchObject({ claimed: ["d"], inFlight: ["b"] });
+    await ledger.commit("ledger-claims", first.claimId!, []);
+    expect(await ledger.claim(["a", "b", "c"])).toMatchObject({ claimed: [], duplicates: ["a", "b", "c"], claimId: null });
+
+    const second = await ledger.claim(["e", "f"]);
+    await ledger.release(second.claimId!);
+    expect(await ledger.claim(["e", "f"])).toMatchObject({ claimed: ["e", "f"], duplicates: [], inFlight: [] });
+    // Releasing a committed claim forgets nothing.
+    await ledger.release(first.claimId!);
+    expect((await ledger.claim(["a"])).duplicates).toEqual(["a"]);
+  });
+
+  it("an id whose claim outlived its lease moves to the next claim, and follows that one", async () => {
+    const project = "ledger-takeover";
+    const ledger = ledgerOf(project);
+    const slow = await ledger.claim(["x", "y"]);
+    await age(project, slow.claimId!, 31_000);
+    const retry = await ledger.claim(["x"]);
+    expect(retry).toMatchObject({ claimed: ["x"] });
+    // The slow request commits: y is its own; x now belongs to the retry, still in flight.
+    await ledger.commit(project, slow.claimId!, []);
+    expect(await ledger.claim(["x", "y"])).toMatchObject({ duplicates: ["y"], inFlight: ["x"] });
+    // The retry fails and releases: x is free again, y stays a duplicate.
+    await ledger.release(retry.claimId!);
+    expect(await ledger.claim(["x", "y"])).toMatchObject({ claimed: ["x"], duplicates: ["y"] });
+  });
+
+  it("the hourly sweep forgets ids committed before the dedup window and abandoned claims", async () => {
+    const project = "ledger-sweep";
+    const ledger = ledgerOf(project);
+    const old = await ledger.claim(["old-1", "old-2"]);
+    await ledger.commit(project, old.claimId!, []);
+    await age(project, old.claimId!, 25 * 60 * 60 * 1000);
+    const abandoned = await ledger.claim(["gone"]);
+    await age(project, abandoned.claimId!, 60_000);
+    const recent = await ledger.claim(["kept"]);
+    await ledger.commit(project, recent.claimId!, []);
+    expect(await ledger.size()).toBe(4);
+
+    await runInDurableObject(ledger, (_instance: EventIdLedger, state) => {
+      state.storage.sql.exec("INSERT OR REPLACE INTO ledger_meta (name, value) VALUES ('next_sweep_ms', '0')");
+    });
+    expect(await runDurableObjectAlarm(ledger)).toBe(true);
+    expect(await ledger.size()).toBe(1);
+    const claims = await runInDurableObject(ledger, (_instance: EventIdLedger, state) =>
+      state.storage.sql.exec<{ claim_id: number }>("SELECT claim_id FROM ledger_claims").toArray().map((row) => row.claim_id),
+    );
+    expect(claims).toEqual([recent.claimId]);
+    expect(await ledger.claim(["old-1", "gone", "kept"])).toMatchObject({ claimed: ["old-1", "gone"], duplicates: ["kept"] });
+  });
+
+  it("moves a ledger's per-id rows (before claims had their own table) into claims, once", async () => {
+    const ledger = ledgerOf("ledger-migration");
+    const now = Date.now();
+    await runInDurableObject(ledger, (_instance: EventIdLedger, state) => {
+      state.storage.sql.exec("CREATE TABLE event_ids (event_id TEXT PRIMARY KEY, committed INTEGER NOT NULL, at_ms INTEGER NOT NULL) WITHOUT ROWID");
+      state.storage.sql.exec(
+        "INSERT INTO event_ids VALUES ('done-1', 1, ?1), ('done-2', 1, ?1), ('pending', 0, ?2), ('expired', 1, ?3)",
+        now - 1000,
+        now - 500,
+        now - 25 * 60 * 60 * 1000,
+      );
+      migrateIdRows(state.storage);
+      migrateIdRows(state.storage);
+    });
+    expect(await ledger.claim(["done-1", "done-2", "pending", "expired", "new"])).toMatchObject({
+      claimed: ["expired", "new"],
+      duplicates: ["done-1", "done-2"],
+      inFlight: ["pending"],
+    });
   });
 });
