@@ -150,6 +150,20 @@ export function deployedTargetsFromEnv(env) {
   return env.BENCH_DURABLE_BASELINE_URL ? { ...targets, durableBaseline: origin("BENCH_DURABLE_BASELINE_URL") } : targets;
 }
 
+/**
+ * The measured targets, local or deployed alike: each Worker's POST /events with the same
+ * headers, the ingestion key, and the answer check of its kind. The durable baseline is optional.
+ * @param {{ baseline: { origin: string, cpuSeconds: () => number }, durable?: { origin: string, cpuSeconds: () => number }, ingestion: { origin: string, cpuSeconds: () => number }, apiKey: string }} workers
+ */
+function loadTargets({ baseline, durable, ingestion, apiKey }) {
+  const target = (worker, label, check, headers = {}) => ({ worker, label, url: `${worker.origin}/events`, headers: { ...REQUEST_HEADERS, ...headers }, check });
+  return [
+    target(baseline, "baseline", checkBaselineAnswer),
+    ...(durable ? [target(durable, "durable baseline", checkBaselineAnswer)] : []),
+    target(ingestion, "ingestion", checkIngestionAnswer, { "x-api-key": apiKey }),
+  ];
+}
+
 /** A deployed Worker: reachable at `origin`; its CPU is not measurable from here. */
 const deployedWorker = (origin) => ({ origin, startSeconds: 0, cpuSeconds: () => Number.NaN, stop: async () => {} });
 
@@ -176,13 +190,12 @@ export default {
         `deployed Workers (BENCH_INGESTION_URL): ingestion ${deployed.ingestion}, baseline ${deployed.baseline}` +
           `${deployed.durableBaseline ? `, durable baseline ${deployed.durableBaseline}` : ""}; their CPU is not measured from here`,
       );
-      targets = [
-        { worker: deployedWorker(deployed.baseline), label: "baseline", url: `${deployed.baseline}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
-        ...(deployed.durableBaseline
-          ? [{ worker: deployedWorker(deployed.durableBaseline), label: "durable baseline", url: `${deployed.durableBaseline}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer }]
-          : []),
-        { worker: deployedWorker(deployed.ingestion), label: "ingestion", url: `${deployed.ingestion}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": deployed.apiKey }, check: checkIngestionAnswer },
-      ];
+      targets = loadTargets({
+        baseline: deployedWorker(deployed.baseline),
+        durable: deployed.durableBaseline ? deployedWorker(deployed.durableBaseline) : undefined,
+        ingestion: deployedWorker(deployed.ingestion),
+        apiKey: deployed.apiKey,
+      });
     } else {
       ctx.log("starting the baseline, the durable baseline and the ingestion Worker (wrangler dev, --log-level warn)");
       // One after the other: two wrangler dev starting at once can race for the same internal port
@@ -200,11 +213,7 @@ export default {
         `baseline on ${baseline.origin} (ready after ${fixed(baseline.startSeconds)} s), durable baseline on ${durable.origin} (${fixed(durable.startSeconds)} s), ` +
           `ingestion on ${ingestion.origin} (${fixed(ingestion.startSeconds)} s)`,
       );
-      targets = [
-        { worker: baseline, label: "baseline", url: `${baseline.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
-        { worker: durable, label: "durable baseline", url: `${durable.origin}/events`, headers: { ...REQUEST_HEADERS }, check: checkBaselineAnswer },
-        { worker: ingestion, label: "ingestion", url: `${ingestion.origin}/events`, headers: { ...REQUEST_HEADERS, "x-api-key": API_KEY }, check: checkIngestionAnswer },
-      ];
+      targets = loadTargets({ baseline, durable, ingestion, apiKey: API_KEY });
     }
     const load = (target, label, durationMs, progress) =>
       runClosedLoop({
