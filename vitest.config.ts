@@ -2,13 +2,15 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 
-/** Keys the Worker tests use: the CONTRACT keys plus ones reserved for the rate-limit, SQL and lake tests. */
+/** Keys the Worker tests use: the CONTRACT keys (every kind) plus ones reserved for the rate-limit, SQL and lake tests. */
 const TEST_API_KEYS = JSON.stringify({
   "local-dev-key": "local",
   "other-dev-key": "other",
   "rate-limit-test-key": "ratelimited",
   "sql-test-key": "sqltest",
   "lake-test-key": "laketest",
+  "local-pub-key": { project: "local", kind: "publishable", origins: ["http://localhost:*", "http://127.0.0.1:*"] },
+  "local-read-key": { project: "local", kind: "read" },
 });
 
 // The producer Worker that calls ingestion through a service binding, as a user's Worker would.

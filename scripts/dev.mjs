@@ -12,7 +12,7 @@
 // Every later step runs with node_modules/.bin first on PATH, so `node`, `wrangler` and `vitest`
 // are the pinned ones.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDbtVenv } from "./python-venv.mjs";
@@ -69,11 +69,54 @@ function ensureDependencies() {
   log(`using Node ${version} for wrangler and vitest (this bootstrap ran on Node ${process.version})`);
 }
 
+/** `KEY=value` lines of a .dev.vars-style text, in order. */
+function varsOf(text) {
+  return new Map(
+    text
+      .split("\n")
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+}
+
+/**
+ * .dev.vars from .dev.vars.example when missing. An existing .dev.vars is the developer's: it is
+ * only completed, never overwritten: variables the example gained are appended, and keys the
+ * example's API_KEYS gained (e.g. new key kinds) are added to the developer's API_KEYS.
+ */
 function ensureDevVars() {
   const target = join(root, ".dev.vars");
+  const examplePath = join(root, ".dev.vars.example");
   if (!existsSync(target)) {
-    copyFileSync(join(root, ".dev.vars.example"), target);
+    copyFileSync(examplePath, target);
     log("created .dev.vars from .dev.vars.example (local development keys)");
+    return;
+  }
+  const example = varsOf(readFileSync(examplePath, "utf8"));
+  let text = readFileSync(target, "utf8");
+  const current = varsOf(text);
+  const added = [];
+  for (const [name, value] of example) {
+    if (!current.has(name)) {
+      text = `${text.replace(/\n?$/, "\n")}${name}=${value}\n`;
+      added.push(name);
+    }
+  }
+  try {
+    const mine = JSON.parse(current.get("API_KEYS") ?? "");
+    const theirs = JSON.parse(example.get("API_KEYS") ?? "{}");
+    const missing = Object.keys(theirs).filter((key) => !Object.hasOwn(mine, key));
+    if (missing.length > 0) {
+      const merged = JSON.stringify({ ...mine, ...Object.fromEntries(missing.map((key) => [key, theirs[key]])) });
+      text = text.replace(/^API_KEYS=.*$/m, () => `API_KEYS=${merged}`);
+      added.push(`API_KEYS: ${missing.join(", ")}`);
+    }
+  } catch {
+    // An API_KEYS that is not JSON is the developer's to fix; the Workers say what is wrong with it.
+  }
+  if (added.length > 0) {
+    writeFileSync(target, text);
+    log(`completed .dev.vars from .dev.vars.example (added ${added.join("; ")})`);
   }
 }
 

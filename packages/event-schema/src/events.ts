@@ -23,6 +23,11 @@ export const FORBIDDEN_PROPERTY_KEYS: ReadonlySet<string> = new Set(["__proto__"
 
 const shortText = (max: number) => z.string().min(1).max(max);
 
+/** The channels an event can come through (the multi-channel design's list). */
+export const CHANNELS = ["web", "mobile", "chat", "voice", "agent", "server"] as const;
+/** One of {@link CHANNELS}. */
+export type Channel = (typeof CHANNELS)[number];
+
 /** A flat map of scalar values, capped in count and size. */
 export const propertiesSchema = z
   .record(
@@ -79,6 +84,11 @@ export const baseEventShape = {
   os: shortText(64).optional(),
   device_type: z.enum(["desktop", "mobile", "tablet", "tv", "console", "wearable", "embedded", "bot", "unknown"]).optional(),
   properties: propertiesSchema.optional(),
+  // Schema version 2 (the multi-channel design): optional, appended, so older files read as null.
+  /** Where the event happened; the tracker, the client and the Segment mapping set it. */
+  channel: z.enum(CHANNELS).optional(),
+  /** What produced it within the channel, e.g. `web`, `ios`, `android`, `node`, `workers`. */
+  platform: shortText(64).optional(),
 } as const;
 
 /** Fields added by ingestion; present on every stored record. */

@@ -13,6 +13,12 @@ export interface RequestContext {
   /** `request.cf.country` (ISO 3166-1 alpha-2), when known. */
   country?: string;
   receivedAt: Date;
+  /**
+   * Per event (by index), the device context a relaying producer reports for the event's own end
+   * user (Segment's `context.userAgent`, `context.location.country`). An event with an entry takes
+   * its facts from that entry only, never from the request, which came from the relaying server.
+   */
+  perEvent?: ReadonlyArray<{ userAgent?: string; country?: string } | undefined>;
 }
 
 /** Device facts derived once per request from its User-Agent. */

@@ -7,3 +7,5 @@ export * from "./limits.ts";
 export * from "./ports.ts";
 export * from "./read-body.ts";
 export * from "./validate-event.ts";
+export * from "./segment/ingest-segment.ts";
+export * from "./segment/map-message.ts";

@@ -1,5 +1,5 @@
 import { type EventRecord, toAnalyticsEngineDataPoint, type ValidEvent } from "@edge-analytics/event-schema";
-import { clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
+import { type ClientFacts, clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
 import { type FieldError, IngestError } from "./errors.ts";
 import type { IngestLimits } from "./limits.ts";
 import type { DeadLetter, DeadLetterSink, EventJournal, HotEventWriter, JournalResult } from "./ports.ts";
@@ -71,6 +71,19 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
   const rejected: RejectedEvent[] = [];
   const deadLetters: DeadLetter[] = [];
   const client = clientFactsFromUserAgent(context.userAgent);
+  const clientByUserAgent = new Map<string, ClientFacts>();
+  // An event relayed with its own device context (Segment) is described by that context alone.
+  const enrichmentFor = (index: number): { context: RequestContext; client: ClientFacts } => {
+    const own = context.perEvent?.[index];
+    if (!own) return { context, client };
+    const ownContext: RequestContext = { ...context };
+    if (own.country) ownContext.country = own.country;
+    else delete ownContext.country;
+    if (!own.userAgent) return { context: ownContext, client: { is_bot: false } };
+    let facts = clientByUserAgent.get(own.userAgent);
+    if (!facts) clientByUserAgent.set(own.userAgent, (facts = clientFactsFromUserAgent(own.userAgent)));
+    return { context: ownContext, client: facts };
+  };
   const receivedAt = context.receivedAt.toISOString();
   const reject = (index: number, errors: FieldError[], eventId: string | undefined, raw: unknown, keep = true) => {
     rejected.push(eventId ? { index, event_id: eventId, errors } : { index, errors });
@@ -89,7 +102,8 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
     if (!validation.ok) return reject(index, validation.errors, validation.eventId, raw);
     const project = projectFor(validation.event, context);
     if (typeof project !== "string") return reject(index, [project], validation.event.event_id, raw);
-    const record = enrichEvent(validation.event, project, context, client);
+    const enrichment = enrichmentFor(index);
+    const record = enrichEvent(validation.event, project, enrichment.context, enrichment.client);
     const dedupKey = `${record.project_id}/${record.event_id}`;
     if (seenInBatch.has(dedupKey)) {
       duplicates++;

@@ -1,4 +1,5 @@
 export * from "./api-keys.ts";
+export * from "./origins.ts";
 
 /** The platform's one JSON error body: every Worker answers failures in this shape. */
 export interface ErrorBody {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiKeyRegistry, presentedKey } from "../src/api-keys.ts";
+import { ApiKeyRegistry, keyKindOf, originRefusal, presentedKey, refusalFor } from "../src/api-keys.ts";
+import { originAllowed } from "../src/origins.ts";
 
 const API_KEYS = JSON.stringify({ "local-dev-key": "local", "other-dev-key": "other" });
 const ADMIN_KEY = "local-admin-key";
@@ -7,8 +8,8 @@ const ADMIN_KEY = "local-admin-key";
 describe("ApiKeyRegistry", () => {
   it("resolves each configured key to its project", async () => {
     const registry = await ApiKeyRegistry.fromSecrets(API_KEYS, ADMIN_KEY);
-    expect((await registry.resolve("local-dev-key"))?.role).toEqual({ kind: "project", projectId: "local" });
-    expect((await registry.resolve("other-dev-key"))?.role).toEqual({ kind: "project", projectId: "other" });
+    expect((await registry.resolve("local-dev-key"))?.role).toEqual({ kind: "project", projectId: "local", keyKind: "secret" });
+    expect((await registry.resolve("other-dev-key"))?.role).toEqual({ kind: "project", projectId: "other", keyKind: "secret" });
   });
 
   it("resolves the admin key to the admin role", async () => {
@@ -79,12 +80,101 @@ describe("ApiKeyRegistry", () => {
     expect(error instanceof Error ? error.message : "").not.toContain("sk_live_123");
   });
 
-  it.each([['{"k": 1}'], ['{"k": null}'], ['{"k": {"project": "p"}}'], ['{"": "p"}']])(
-    "rejects API_KEYS entry %s that is not key -> project id string",
-    async (apiKeys) => {
-      await expect(ApiKeyRegistry.fromSecrets(apiKeys, undefined)).rejects.toThrow("API_KEYS values must be project id strings");
-    },
-  );
+  it.each([
+    ['{"k": 1}', "API_KEYS entry #1: API_KEYS must be a JSON object"],
+    ['{"k": null}', "API_KEYS entry #1: API_KEYS must be a JSON object"],
+    ['{"": "p"}', "API_KEYS entry #1: empty key"],
+    ['{"a": "p", "k": {"project": "p", "kind": "owner"}}', "API_KEYS entry #2: kind must be one of publishable, read, secret, admin"],
+    ['{"k": {"kind": "read"}}', 'API_KEYS entry #1: "project" must be a project id'],
+    ['{"k": {"project": "p", "kind": "secret", "origins": ["https://a.example"]}}', 'API_KEYS entry #1: only publishable keys take "origins"'],
+    ['{"k": {"project": "p", "kind": "publishable", "origins": "https://a.example"}}', 'API_KEYS entry #1: "origins" must be an array'],
+  ])("rejects API_KEYS %s with an error naming the entry", async (apiKeys, message) => {
+    await expect(ApiKeyRegistry.fromSecrets(apiKeys, undefined)).rejects.toThrow(message);
+  });
+});
+
+describe("key kinds", () => {
+  const KEYS = JSON.stringify({
+    "local-dev-key": "local",
+    "local-pub-key": { project: "local", kind: "publishable", origins: ["http://localhost:*", "https://*.shop.example"] },
+    "local-read-key": { project: "local", kind: "read" },
+    "local-secret-2": { project: "local", kind: "secret" },
+    "second-admin": { kind: "admin" },
+  });
+  const registry = () => ApiKeyRegistry.fromSecrets(KEYS, ADMIN_KEY);
+  const resolve = async (key: string) => {
+    const resolved = await (await registry()).resolve(key);
+    if (!resolved) throw new Error(`${key} did not resolve`);
+    return resolved;
+  };
+
+  it("resolves each kind, with a publishable key's origins", async () => {
+    expect((await resolve("local-pub-key")).role).toEqual({
+      kind: "project",
+      projectId: "local",
+      keyKind: "publishable",
+      origins: ["http://localhost:*", "https://*.shop.example"],
+    });
+    expect(keyKindOf(await resolve("local-read-key"))).toBe("read");
+    expect(keyKindOf(await resolve("local-dev-key"))).toBe("secret");
+    expect(keyKindOf(await resolve(ADMIN_KEY))).toBe("admin");
+  });
+
+  it("several keys of one kind are valid at once (rotation), each with its own id", async () => {
+    const [a, b] = [await resolve("local-dev-key"), await resolve("local-secret-2")];
+    expect(a.role).toEqual(b.role);
+    expect(a.keyId).not.toBe(b.keyId);
+    expect(keyKindOf(await resolve("second-admin"))).toBe("admin");
+  });
+
+  it.each([
+    ["local-pub-key", "send", undefined],
+    ["local-pub-key", "query", "a publishable key may only send events (POST /events, /v1/*); querying needs a read or secret key"],
+    ["local-pub-key", "operate", "a publishable key may only send events (POST /events, /v1/*); this endpoint needs the admin key"],
+    ["local-read-key", "send", "a read key may only query (POST /graphql, the dashboard); sending events needs a publishable or secret key"],
+    ["local-read-key", "query", undefined],
+    ["local-dev-key", "send", undefined],
+    ["local-dev-key", "query", undefined],
+    ["local-dev-key", "operate", "a secret key may send events and query its project; this endpoint needs the admin key"],
+    [ADMIN_KEY, "operate", undefined],
+    [ADMIN_KEY, "send", "the admin key may only operate the platform (catalog, compaction, flush, dead letters); sending events needs a publishable or secret key"],
+  ] as const)("%s may %s: %s", async (key, permission, refusal) => {
+    expect(refusalFor(await resolve(key), permission)).toBe(refusal);
+  });
+
+  it("restricts a publishable key to its origins; requests without Origin (servers) pass", async () => {
+    const pub = await resolve("local-pub-key");
+    expect(originRefusal(pub, "http://localhost:5173")).toBeUndefined();
+    expect(originRefusal(pub, "https://www.shop.example")).toBeUndefined();
+    expect(originRefusal(pub, null)).toBeUndefined();
+    expect(originRefusal(pub, "https://evil.example")).toBe(
+      "origin https://evil.example may not use this publishable key (allowed: http://localhost:*, https://*.shop.example)",
+    );
+    expect(originRefusal(pub, "https://shop.example")).toContain("may not use");
+    // Secret keys carry no origin list: they are for servers.
+    expect(originRefusal(await resolve("local-dev-key"), "https://evil.example")).toBeUndefined();
+  });
+});
+
+describe("originAllowed", () => {
+  it.each([
+    ["https://shop.example", ["https://shop.example"], true],
+    ["https://SHOP.example", ["https://shop.example"], true],
+    ["http://shop.example", ["https://shop.example"], false],
+    ["https://shop.example:8443", ["https://shop.example"], false],
+    ["https://shop.example:8443", ["https://shop.example:8443"], true],
+    ["https://a.b.shop.example", ["https://*.shop.example"], true],
+    ["https://shop.example", ["https://*.shop.example"], false],
+    ["https://evilshop.example", ["https://*.shop.example"], false],
+    ["https://shop.example.evil.test", ["https://shop.example"], false],
+    ["http://localhost", ["http://localhost:*"], true],
+    ["http://localhost:3000", ["http://localhost:*"], true],
+    ["http://localhost.evil.test:3000", ["http://localhost:*"], false],
+    ["null", ["https://shop.example"], false],
+    ["https://shop.example", ["not an origin", "*"], false],
+  ])("%s against %j: %s", (origin, patterns, allowed) => {
+    expect(originAllowed(origin, patterns)).toBe(allowed);
+  });
 });
 
 describe("presentedKey", () => {
@@ -123,6 +213,6 @@ describe("presentedKey", () => {
   it("round-trips with the registry", async () => {
     const registry = await ApiKeyRegistry.fromSecrets(API_KEYS, ADMIN_KEY);
     const resolved = await registry.resolve(presentedKey(headers({ authorization: "Bearer other-dev-key" })));
-    expect(resolved?.role).toEqual({ kind: "project", projectId: "other" });
+    expect(resolved?.role).toEqual({ kind: "project", projectId: "other", keyKind: "secret" });
   });
 });

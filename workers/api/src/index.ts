@@ -1,7 +1,7 @@
 // analytics-api: the GraphQL API (graphql-yoga). Today it serves `realtime` figures from
 // Analytics Engine; the lake-backed `analytics` field (DuckDB-WASM over R2) and the dashboard at
 // `/` come with their issues.
-import { apiKeyRegistryFromEnv, jsonError, presentedKey } from "@edge-analytics/worker-kit";
+import { apiKeyRegistryFromEnv, jsonError, presentedKey, refusalFor } from "@edge-analytics/worker-kit";
 import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
@@ -20,8 +20,10 @@ const yoga = createYoga<GraphQLContext>({
 
 async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   const key = await (await apiKeyRegistryFromEnv(env)).resolve(presentedKey(request.headers));
-  if (!key) return jsonError(401, "missing or unknown API key: send a project key in X-API-Key");
-  if (key.role.kind !== "project") return jsonError(403, "GraphQL answers for one project: use a project key");
+  if (!key) return jsonError(401, "missing or unknown API key: send a read or secret key in X-API-Key");
+  const refusal = refusalFor(key, "query");
+  if (refusal) return jsonError(403, refusal);
+  if (key.role.kind !== "project") return jsonError(403, "GraphQL answers for one project: use a read or secret key");
   return yoga.fetch(request, { projectId: key.role.projectId, hotData: hotDataClient(env) });
 }
 
