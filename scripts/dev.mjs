@@ -8,13 +8,15 @@
 //      (the `node` devDependency) because current wrangler refuses Node < 22.12 (NOTES.md);
 //   3. .dev.vars from .dev.vars.example (local keys; deployed Workers use secrets);
 //   4. the Python venv .venv with the pinned dbt, dbt-duckdb and DuckDB's httpfs extension
-//      (scripts/python-venv.mjs; skipped while dbt/requirements.txt is unchanged).
+//      (scripts/python-venv.mjs; skipped while dbt/requirements.txt is unchanged);
+//   5. for `npm test` only: Debian's Chromium for the browser tests (scripts/chromium.mjs).
 // Every later step runs with node_modules/.bin first on PATH, so `node`, `wrangler` and `vitest`
 // are the pinned ones.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureChromium } from "./chromium.mjs";
 import { ensureDbtVenv } from "./python-venv.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -155,6 +157,7 @@ const commands = {
   },
   test: (args) => {
     setup();
+    ensureChromium({ log });
     runUnderPinnedNode("scripts/test.mjs", args);
   },
   bench: (args) => {

@@ -13,6 +13,7 @@
 //      dbt/profiles.yml points DuckDB (it cannot download extensions on an offline machine);
 //   5. writes .venv/.dbt-install.json with a hash of the requirements and the recipe, so the next
 //      run skips all of this while the requirements are unchanged.
+import { aptInstall } from "./apt.mjs";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -128,48 +129,23 @@ function isDebianSystemPython(info) {
   return info.prefix === "/usr" && executable.startsWith("/usr/bin/");
 }
 
-/** How to run apt-get with root rights without a prompt, or undefined when we cannot. */
-function aptRunner() {
-  if (!capture("apt-get", ["--version"]).ok) return undefined;
-  if (typeof process.getuid === "function" && process.getuid() === 0) return { command: "apt-get", prefix: [] };
-  if (capture("sudo", ["-n", "true"]).ok) return { command: "sudo", prefix: ["-n", "apt-get"] };
-  return undefined;
-}
-
 /**
  * Installs python3.X-venv (falling back to python3-venv) with apt-get, non-interactively. Refreshes
  * the package lists first only when the package is not known (a fresh container has none).
  */
 function installVenvPackage(info, log) {
   const wanted = [`python${info.major}.${info.minor}-venv`, "python3-venv"];
-  const manual = `apt-get install ${wanted[0]}`;
   if (!isDebianSystemPython(info)) {
     throw new PythonSetupError(
       `${info.command} (${info.executable}) cannot create a venv: its ensurepip module is missing. ` +
         `Install a complete Python ${MIN_PYTHON.join(".")}+ or point PYTHON at one.`,
     );
   }
-  const apt = aptRunner();
-  if (!apt) {
-    throw new PythonSetupError(
-      `${info.command} -m venv needs Debian's ${wanted[0]} package (ensurepip), and this user cannot run apt-get without a password. ` +
-        `Run \`sudo ${manual}\`, then start again.`,
-    );
+  try {
+    aptInstall(wanted, { log, why: `${info.command} -m venv needs ensurepip, which Debian/Ubuntu ship separately` });
+  } catch (error) {
+    throw new PythonSetupError(`${error.message} Then start again.`);
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const apt_get = (args) => capture(apt.command, [...apt.prefix, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  const known = (name) => /Candidate: (?!\(none\))/.test(capture("apt-cache", ["policy", name]).stdout);
-  log(`${info.command} -m venv needs ensurepip, which Debian/Ubuntu ship separately: installing ${wanted[0]} with apt-get (non-interactive)`);
-  if (!wanted.some(known)) {
-    log("  apt-get update (the package lists do not name it yet)");
-    const update = apt_get(["update"]);
-    if (!update.ok) throw new PythonSetupError(`apt-get update failed (${update.status}); run \`${manual}\` yourself.\n${update.stderr.trim().slice(-2000)}`);
-  }
-  const name = wanted.find(known);
-  if (!name) throw new PythonSetupError(`apt knows neither ${wanted.join(" nor ")}; install a Python ${MIN_PYTHON.join(".")}+ with venv support.`);
-  const install = apt_get(["install", "-y", "--no-install-recommends", name]);
-  if (!install.ok) throw new PythonSetupError(`apt-get install ${name} failed (${install.status}); run \`${manual}\` yourself.\n${install.stderr.trim().slice(-2000)}`);
-  log(`  installed ${name}`);
 }
 
 function createVenv(info, log) {

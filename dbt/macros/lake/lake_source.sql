@@ -29,7 +29,7 @@
     ('type', 'varchar'), ('event_id', 'varchar'), ('timestamp', 'timestamptz'), ('session_id', 'varchar'),
     ('user_id', 'varchar'), ('project_id', 'varchar'), ('environment', 'varchar'), ('version', 'varchar'),
     ('country', 'varchar'), ('browser', 'varchar'), ('os', 'varchar'), ('device_type', 'varchar'),
-    ('properties', 'varchar'), ('received_at', 'timestamptz'), ('is_bot', 'boolean'),
+    ('properties', 'varchar'), ('channel', 'varchar'), ('platform', 'varchar'), ('received_at', 'timestamptz'), ('is_bot', 'boolean'),
   ] -%}
   {%- set own = {
     'page_views': [('page_url', 'varchar'), ('page_title', 'varchar'), ('referrer', 'varchar'), ('utm_source', 'varchar'),
