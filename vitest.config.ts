@@ -11,6 +11,7 @@ const TEST_API_KEYS = JSON.stringify({
   "lake-test-key": "laketest",
   "local-pub-key": { project: "local", kind: "publishable", origins: ["http://localhost:*", "http://127.0.0.1:*"] },
   "local-read-key": { project: "local", kind: "read" },
+  "ip-limit-pub-key": { project: "iplimited", kind: "publishable" },
 });
 
 // The producer Worker that calls ingestion through a service binding, as a user's Worker would.

@@ -53,6 +53,24 @@ describe("publishable keys", () => {
   });
 });
 
+describe("the per-client rate of a publishable key", () => {
+  it("limits one client IP (120 a minute) without spending other clients' budget", async () => {
+    const send = (ip: string) =>
+      postEvents(makeEvent("custom"), { key: "ip-limit-pub-key", headers: { "cf-connecting-ip": ip } });
+    let refused: Response | undefined;
+    // Windows are aligned to the clock, so one may roll over mid-loop: allow two windows' worth.
+    for (let i = 0; i < 300 && !refused; i++) {
+      const response = await send("198.51.100.7");
+      if (response.status === 429) refused = response;
+      else expect(response.status).toBe(202);
+    }
+    expect(refused, "no 429 within 300 requests").toBeDefined();
+    expect(refused?.headers.get("retry-after")).toBe("60");
+    expect(((await refused?.json()) as ErrorBody).error.message).toBe("rate limit exceeded for this publishable key from this client");
+    expect((await send("198.51.100.8")).status).toBe(202);
+  });
+});
+
 describe("keys that may not send, or not that way", () => {
   it("a read key gets a 403 that says what it may do", async () => {
     expect(await errorOf(await postEvents(makeEvent("custom"), { key: "local-read-key" }))).toEqual({
