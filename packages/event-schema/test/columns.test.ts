@@ -28,6 +28,8 @@ const SHARED_COLUMNS = [
   "os",
   "device_type",
   "properties",
+  "channel",
+  "platform",
   "received_at",
   "is_bot",
 ];

@@ -39,6 +39,8 @@ const FULL_BASE = {
   os: "Linux",
   device_type: "desktop",
   properties: { plan: "pro", seats: 3, trial: false, coupon: null },
+  channel: "web",
+  platform: "web",
 } as const;
 
 /** Every field of each event type set. */

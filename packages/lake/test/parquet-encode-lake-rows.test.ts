@@ -362,8 +362,9 @@ describe("encodeLakeRows rejects rows it cannot store", () => {
 
   it("a row with too few or too many values, and an unknown event type", () => {
     const { rows } = testRows("page_view", 2);
-    expect(() => encodeLakeRows("page_view", [rows[0]!, rows[1]!.slice(1)])).toThrow(/^row 1: row has 21 values, the page_view table has 22 columns$/);
-    expect(() => encodeLakeRows("page_view", [[...rows[0]!, "extra"]])).toThrow(/^row 0: row has 23 values/);
+    const columns = lakeColumns("page_view").length;
+    expect(() => encodeLakeRows("page_view", [rows[0]!, rows[1]!.slice(1)])).toThrow(`row 1: row has ${columns - 1} values, the page_view table has ${columns} columns`);
+    expect(() => encodeLakeRows("page_view", [[...rows[0]!, "extra"]])).toThrow(`row 0: row has ${columns + 1} values`);
     expect(() => encodeLakeRows("no_such_type" as EventType, [])).toThrow('unknown event type "no_such_type"');
   });
 
