@@ -5,34 +5,12 @@
  * - `POST /via-fetch`: forwards the JSON body to `ANALYTICS.fetch("https://internal/events")`.
  * - `POST /via-rpc`: calls `ANALYTICS.ingestBatch(body.events)`, or `ingestEvent(body)` for one event.
  * - `GET /health`: whether the binding reaches ingestion (its `/health`), e.g. before sending.
+ * - `/app/*`: a Hono API recording its requests and usage with `@edge-analytics/client` (app.ts).
  *
  * Through a binding no API key travels, so every event must name its `project_id`.
  */
-
-/** One rejected event, as ingestion reports it (CONTRACT.md "Ingestion"). */
-interface RejectedEvent {
-  index: number;
-  event_id?: string;
-  errors: Array<{ path: string; message: string }>;
-}
-
-/** What ingestion answers for a batch, over HTTP (202 body) and RPC alike. */
-interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  rejected: RejectedEvent[];
-}
-
-/** The part of the ingestion Worker's interface this Worker uses. */
-interface AnalyticsService {
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  ingestEvent(event: unknown): Promise<IngestResult>;
-  ingestBatch(events: unknown[]): Promise<IngestResult>;
-}
-
-interface Env {
-  ANALYTICS: AnalyticsService;
-}
+import { app } from "./app.ts";
+import type { ProducerEnv } from "./env.ts";
 
 function json(body: unknown, status: number): Response {
   return Response.json(body, { status });
@@ -42,7 +20,7 @@ function errorResponse(status: number, message: string): Response {
   return json({ error: { status, message } }, status);
 }
 
-async function viaFetch(request: Request, env: Env): Promise<Response> {
+async function viaFetch(request: Request, env: ProducerEnv): Promise<Response> {
   const body = await request.text();
   // The host is ignored by a service binding; ingestion routes on the path.
   return env.ANALYTICS.fetch("https://internal/events", {
@@ -52,7 +30,7 @@ async function viaFetch(request: Request, env: Env): Promise<Response> {
   });
 }
 
-async function viaRpc(request: Request, env: Env): Promise<Response> {
+async function viaRpc(request: Request, env: ProducerEnv): Promise<Response> {
   let body: unknown;
   try {
     body = await request.json();
@@ -71,7 +49,7 @@ async function viaRpc(request: Request, env: Env): Promise<Response> {
   }
 }
 
-async function health(env: Env): Promise<Response> {
+async function health(env: ProducerEnv): Promise<Response> {
   try {
     const response = await env.ANALYTICS.fetch("https://internal/health");
     const upstream: unknown = await response.json().catch(() => null);
@@ -84,11 +62,12 @@ async function health(env: Env): Promise<Response> {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
+    if (pathname === "/app" || pathname.startsWith("/app/")) return app.fetch(request, env, ctx);
     if (request.method === "POST" && pathname === "/via-fetch") return viaFetch(request, env);
     if (request.method === "POST" && pathname === "/via-rpc") return viaRpc(request, env);
     if (request.method === "GET" && pathname === "/health") return health(env);
     return errorResponse(404, `example-producer: no route for ${request.method} ${pathname}`);
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<ProducerEnv>;

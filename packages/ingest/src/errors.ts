@@ -1,8 +1,6 @@
-/** One problem with one field of one event: `path` is dotted (`properties.plan`), `message` says why. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import type { FieldError } from "@edge-analytics/event-schema";
+
+export type { FieldError };
 
 /**
  * A request-level failure with the HTTP status it maps to. Thrown deep inside, converted to the

@@ -1,23 +1,11 @@
-import { type EventRecord, toAnalyticsEngineDataPoint, type ValidEvent } from "@edge-analytics/event-schema";
+import { type EventRecord, type IngestResult, type RejectedEvent, toAnalyticsEngineDataPoint, type ValidEvent } from "@edge-analytics/event-schema";
 import { type ClientFacts, clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
 import { type FieldError, IngestError } from "./errors.ts";
 import type { IngestLimits } from "./limits.ts";
 import type { DeadLetter, DeadLetterSink, EventJournal, HotEventWriter, JournalResult } from "./ports.ts";
 import { validateEvent } from "./validate-event.ts";
 
-/** One event that was not accepted, and why. */
-export interface RejectedEvent {
-  index: number;
-  event_id?: string;
-  errors: FieldError[];
-}
-
-/** The answer to every ingestion call: HTTP, service-binding fetch and RPC alike. */
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  rejected: RejectedEvent[];
-}
+export type { IngestResult, RejectedEvent };
 
 /** The stages ingestion hands events to; implementations are chosen by the Worker. */
 export interface IngestDependencies {

@@ -5,7 +5,6 @@
  */
 import { makeEvent } from "@edge-analytics/test-support";
 import { SELF } from "cloudflare:test";
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { bufferedById, type ErrorBody, ORIGIN, postEvents } from "./helpers.ts";
 
@@ -92,7 +91,7 @@ describe("keys that may not send, or not that way", () => {
   });
 
   it("an unknown key in the URL is a 401", async () => {
-    expect((await beacon({ events: [makeEvent("custom")] }, `nope-${randomUUID()}`, undefined)).status).toBe(401);
+    expect((await beacon({ events: [makeEvent("custom")] }, `nope-${crypto.randomUUID()}`, undefined)).status).toBe(401);
   });
 });
 

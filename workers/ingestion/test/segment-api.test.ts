@@ -4,7 +4,6 @@
  * limits, and the mapping into our tables through the one ingestion path.
  */
 import { SELF } from "cloudflare:test";
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { bufferedById, type ErrorBody, ORIGIN } from "./helpers.ts";
 
@@ -31,7 +30,7 @@ interface SegmentAnswer {
 
 describe("POST /v1/track, /v1/page, /v1/identify with Basic auth", () => {
   it("answers 200 {success:true} and lands each call in its table, mapped", async () => {
-    const uuid = randomUUID();
+    const uuid = crypto.randomUUID();
     const track = await post("/v1/track", {
       event: "Signed Up",
       userId: "user-1",
@@ -58,7 +57,7 @@ describe("POST /v1/track, /v1/page, /v1/identify with Basic auth", () => {
     // The request came from a server SDK: its User-Agent must not describe the user.
     expect(custom).not.toHaveProperty("browser");
 
-    const pageId = randomUUID();
+    const pageId = crypto.randomUUID();
     const page = await post("/v1/page", {
       anonymousId: "anon-9",
       messageId: pageId,
@@ -78,13 +77,13 @@ describe("POST /v1/track, /v1/page, /v1/identify with Basic auth", () => {
       session_id: "anon-9",
     });
 
-    const identifyId = randomUUID();
+    const identifyId = crypto.randomUUID();
     expect((await post("/v1/identify", { userId: "user-1", messageId: identifyId, traits: { plan: "team" } })).status).toBe(200);
     expect((await bufferedById("user_actions", [identifyId]))[0]).toMatchObject({ action: "identify", target: "user-1", properties: { plan: "team" } });
   });
 
   it("counts a retried message (same messageId, not a UUID) once", async () => {
-    const message = { event: "Clicked", anonymousId: "a", messageId: `node-next-${Date.now()}-${randomUUID()}` };
+    const message = { event: "Clicked", anonymousId: "a", messageId: `node-next-${Date.now()}-${crypto.randomUUID()}` };
     const first = (await (await post("/v1/track", message)).json()) as SegmentAnswer;
     const second = (await (await post("/v1/track", message)).json()) as SegmentAnswer;
     expect([first.accepted, second.accepted, second.duplicates]).toEqual([1, 0, 1]);
@@ -93,7 +92,7 @@ describe("POST /v1/track, /v1/page, /v1/identify with Basic auth", () => {
 
 describe("POST /v1/batch", () => {
   it("ingests every call type of a batch, merges the batch's context, and rejects only the bad message", async () => {
-    const ids = Array.from({ length: 4 }, () => randomUUID());
+    const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
     const response = await post("/v1/batch", {
       batch: [
         { type: "track", event: "Video Playback Started", anonymousId: "a", messageId: ids[0], properties: { content_asset_id: "v1", position: 0 } },
@@ -118,7 +117,7 @@ describe("POST /v1/batch", () => {
   });
 
   it("takes the write key from the body as text/plain for a publishable key (browsers), on Segment's short paths", async () => {
-    const id = randomUUID();
+    const id = crypto.randomUUID();
     const response = await SELF.fetch(`${ORIGIN}/v1/t`, {
       method: "POST",
       headers: { "content-type": "text/plain", origin: "http://localhost:3000" },
