@@ -1,0 +1,17 @@
+import type { AnswerMeta, LakeFileCatalog, RawLoader, ReadBudget, SqlRunner } from "@edge-analytics/query";
+
+/** What the lake-backed fields need, built per request by the Worker. */
+export interface AnalyticsBackend {
+  catalog: LakeFileCatalog;
+  loader: RawLoader;
+  engine: SqlRunner;
+  budget: ReadBudget;
+}
+
+/** The GraphQL context of the analytics fields: the caller's project (from its key) and the backend. */
+export interface AnalyticsContext {
+  projectId: string;
+  analytics: AnalyticsBackend;
+  /** Each answer's meta by its response path (`analytics.pageViews`), returned in `extensions.meta`. */
+  answerMeta: Map<string, AnswerMeta>;
+}

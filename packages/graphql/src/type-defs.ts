@@ -1,0 +1,77 @@
+import type { ColumnKind, EventType } from "@edge-analytics/event-schema";
+import { dimensionsOf, kindOf, metricsOf } from "@edge-analytics/query";
+
+/** GraphQL's scalar and filter input for each dimension kind. */
+const SCALAR: Partial<Record<ColumnKind, { scalar: string; filter: string }>> = {
+  string: { scalar: "String", filter: "StringFilter" },
+  boolean: { scalar: "Boolean", filter: "BooleanFilter" },
+  int64: { scalar: "Int", filter: "IntFilter" },
+};
+
+/** PascalCase of an event type (`page_view` → `PageView`), for generated type names. */
+export function typeNameOf(type: EventType): string {
+  return type.replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
+}
+
+function dimensionField(type: EventType, name: string, as: "scalar" | "filter"): string {
+  const kind = kindOf(type, name);
+  const mapping = kind ? SCALAR[kind] : undefined;
+  if (!mapping) throw new Error(`dimension ${type}.${name} has no GraphQL type (kind ${String(kind)})`);
+  return `${name}: ${mapping[as]}`;
+}
+
+/** The row type and filter input of one event type, generated from its dimensions and metrics. */
+export function eventTypeDefs(type: EventType): string {
+  const name = typeNameOf(type);
+  const dimensions = dimensionsOf(type);
+  const metrics = Object.entries(metricsOf(type));
+  return /* GraphQL */ `
+  "One group of ${type} events: the dimensions named in groupBy (others are null) and the metrics asked for."
+  type ${name}Row {
+    ${dimensions.map((d) => dimensionField(type, d, "scalar")).join("\n    ")}
+    ${metrics.map(([metric, definition]) => `"${definition.description}"\n    ${metric}: ${definition.type}`).join("\n    ")}
+  }
+
+  "Conditions on ${type} fields; all must hold. and / or nest up to 5 levels."
+  input ${name}Filter {
+    and: [${name}Filter!]
+    or: [${name}Filter!]
+    ${dimensions.map((d) => dimensionField(type, d, "filter")).join("\n    ")}
+  }
+`;
+}
+
+/**
+ * The `analytics` part of the schema. Event fields appear only through generated types; the
+ * design's query (`analytics { pageViews(timeRange, groupBy) { page_url view_count unique_users
+ * avg_time_on_page } }`) is one field of it.
+ */
+export function analyticsTypeDefs(): string {
+  return /* GraphQL */ `
+  "A time range: dates are whole days (both inclusive), instants (with an offset) are exact, end exclusive."
+  input TimeRange { start: String! end: String! }
+
+  enum Direction { ASC DESC }
+  "Order by a metric asked for or a dimension grouped by."
+  input OrderBy { field: String! direction: Direction = DESC }
+
+  input StringFilter { eq: String neq: String in: [String!] contains: String starts_with: String is_set: Boolean }
+  input BooleanFilter { eq: Boolean neq: Boolean is_set: Boolean }
+  input IntFilter { eq: Int neq: Int in: [Int!] gt: Int gte: Int lt: Int lte: Int is_set: Boolean }
+${eventTypeDefs("page_view")}
+  "Questions over the lake (raw events, deduplicated by event_id). Each answer's meta is in the response's extensions.meta, keyed by its path."
+  type Analytics {
+    "Page views grouped by any page_view dimension (groupBy), e.g. the design's per-page figures."
+    pageViews(
+      timeRange: TimeRange!
+      groupBy: [String!] = []
+      filter: PageViewFilter
+      orderBy: [OrderBy!]
+      limit: Int = 100
+      offset: Int = 0
+      "Bot traffic is left out unless true (as in the marts)."
+      includeBots: Boolean = false
+    ): [PageViewRow!]!
+  }
+`;
+}

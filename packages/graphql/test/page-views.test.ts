@@ -1,0 +1,194 @@
+/**
+ * The design's query, verbatim, through the real GraphQL schema (graphql-yoga) and the real
+ * planner, over Parquet files written by the lake's own writer, with native DuckDB as the engine
+ * (the Worker runs DuckDB-WASM; workers/api/test covers that). Expected figures are computed here
+ * in plain TypeScript. Files hold copies of one event (raw files are at-least-once), another
+ * project's events, bots and events outside the range.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { lakeColumns } from "@edge-analytics/event-schema";
+import { encodeLakeRows, initZstd } from "@edge-analytics/lake";
+import type { CatalogFileRef, RawLoader } from "@edge-analytics/query";
+import { lakeRowFromRecord } from "@edge-analytics/test-support/lake-files";
+import { type NativeDuckDB, openNativeDuckDB } from "@edge-analytics/test-support/native-duckdb";
+import { createSchema, createYoga } from "graphql-yoga";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AnalyticsContext, analyticsResolvers, analyticsTypeDefs, useAnswerMeta, useDocumentLimits } from "../src/index.ts";
+
+const DESIGN_QUERY = `query { analytics { pageViews(timeRange: { start: "2024-01-01", end: "2024-01-31" }, groupBy: ["page_url"]) {
+  page_url view_count unique_users avg_time_on_page } } }`;
+
+type Record_ = Record<string, unknown>;
+let n = 0;
+function view(fields: Record_): Record_ {
+  n++;
+  return {
+    type: "page_view",
+    event_id: `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`,
+    timestamp: Date.parse("2024-01-10T10:00:00Z") + n * 60_000,
+    received_at: Date.parse("2024-01-10T10:00:00Z") + n * 60_000 + 500,
+    session_id: `s${n % 5}`,
+    user_id: n % 4 === 0 ? null : `u${n % 3}`,
+    project_id: "local",
+    environment: "production",
+    is_bot: false,
+    page_url: `https://shop.example/${["", "pricing", "docs"][n % 3]}`,
+    time_on_page: (n % 7) * 3.5,
+    ...fields,
+  };
+}
+
+const fileA: Record_[] = Array.from({ length: 30 }, () => view({}));
+const fileB: Record_[] = [...Array.from({ length: 20 }, () => view({})), view({ project_id: "other" }), view({ is_bot: true }), view({ timestamp: Date.parse("2024-02-02T00:00:00Z") })];
+// A client retry: the same events again in a later file (the next hour's partition).
+const fileC: Record_[] = [...fileA.slice(0, 5).map((r) => ({ ...r, received_at: Number(r.received_at) + 3_600_000 })), view({ timestamp: Date.parse("2023-12-30T00:00:00Z") })];
+
+let dir: string;
+let db: NativeDuckDB;
+const catalogFiles: CatalogFileRef[] = [];
+let relations = 0;
+
+beforeAll(async () => {
+  initZstd(readFileSync(createRequire(import.meta.url).resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm")));
+  dir = mkdtempSync(join(tmpdir(), "graphql-page-views-"));
+  for (const [name, records] of [["a", fileA], ["b", fileB], ["c", fileC]] as const) {
+    const bytes = encodeLakeRows("page_view", records.map((r) => lakeRowFromRecord("page_view", r)));
+    writeFileSync(join(dir, `${name}.parquet`), bytes);
+    const times = records.map((r) => Number(r.timestamp));
+    catalogFiles.push({ key: `${name}.parquet`, rows: records.length, bytes: bytes.byteLength, min_timestamp: new Date(Math.min(...times)).toISOString(), max_timestamp: new Date(Math.max(...times)).toISOString() });
+  }
+  db = await openNativeDuckDB();
+});
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Native DuckDB reads the planned files' columns into a temporary table, as the Worker's loader does with DuckDB-WASM. */
+const loader: RawLoader = {
+  async load({ files, columns }) {
+    const name = `raw_${++relations}`;
+    const known = new Set(lakeColumns("page_view").map((c) => c.name));
+    const list = files.map((f) => `'${join(dir, f.key)}'`).join(", ");
+    await db.run(`CREATE TEMP TABLE ${name} AS SELECT ${columns.filter((c) => known.has(c)).map((c) => `"${c}"`).join(", ")} FROM read_parquet([${list}], union_by_name = true)`);
+    const rows = (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`))[0]?.n ?? 0;
+    return { name, stats: { rows, rowGroupsRead: files.length, rowGroupsSkipped: 0, bytesRead: files.reduce((s, f) => s + f.bytes, 0) }, release: () => db.run(`DROP TABLE ${name}`) };
+  },
+};
+
+function yoga(projectId = "local", maxRows = 1_000_000) {
+  return createYoga<AnalyticsContext>({
+    schema: createSchema<AnalyticsContext>({ typeDefs: [analyticsTypeDefs(), "type Query { analytics: Analytics! }"], resolvers: analyticsResolvers }),
+    plugins: [useAnswerMeta(), useDocumentLimits()],
+    context: () => ({
+      projectId,
+      answerMeta: new Map(),
+      analytics: { catalog: { files: async () => catalogFiles }, loader, engine: db, budget: { maxRows } },
+    }),
+  });
+}
+
+async function ask(query: string, projectId?: string, maxRows?: number) {
+  const response = await yoga(projectId, maxRows).fetch("http://local/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+  return (await response.json()) as { data?: { analytics: { pageViews: Record_[] } }; errors?: { message: string; extensions?: Record_ }[]; extensions?: { meta?: Record_ } };
+}
+
+function expected(projectId: string) {
+  const seen = new Set<string>();
+  const from = Date.parse("2024-01-01T00:00:00Z");
+  const to = Date.parse("2024-02-01T00:00:00Z");
+  const kept = [...fileA, ...fileB, ...fileC].filter((r) => {
+    const t = Number(r.timestamp);
+    if (r.project_id !== projectId || r.is_bot || t < from || t >= to || seen.has(String(r.event_id))) return false;
+    seen.add(String(r.event_id));
+    return true;
+  });
+  const byPage = new Map<string, Record_[]>();
+  for (const r of kept) byPage.set(String(r.page_url), [...(byPage.get(String(r.page_url)) ?? []), r]);
+  return [...byPage]
+    .map(([page_url, views]) => ({
+      page_url,
+      view_count: views.length,
+      unique_users: new Set(views.map((v) => v.user_id).filter((u) => u !== null)).size,
+      avg_time_on_page: views.reduce((s, v) => s + Number(v.time_on_page), 0) / views.length,
+    }))
+    .sort((a, b) => b.view_count - a.view_count || a.page_url.localeCompare(b.page_url));
+}
+
+describe("analytics.pageViews", () => {
+  it("answers the design's query verbatim: each event once, this project, no bots, January only", async () => {
+    const answer = await ask(DESIGN_QUERY);
+    expect(answer.errors).toBeUndefined();
+    const rows = answer.data?.analytics.pageViews ?? [];
+    const want = expected("local");
+    expect(rows.map((r) => r.page_url)).toEqual(want.map((r) => r.page_url));
+    for (const [i, row] of rows.entries()) {
+      expect(row).toMatchObject({ page_url: want[i]?.page_url, view_count: want[i]?.view_count, unique_users: want[i]?.unique_users });
+      expect(row.avg_time_on_page).toBeCloseTo(want[i]?.avg_time_on_page ?? Number.NaN, 9);
+    }
+    expect(want.reduce((s, r) => s + r.view_count, 0)).toBe(50);
+  });
+
+  it("reports meta beside data: the tier, files read and skipped, rows scanned, freshness", async () => {
+    const answer = await ask(DESIGN_QUERY);
+    expect(answer.extensions?.meta?.["analytics.pageViews"]).toMatchObject({
+      tiers: [{ tier: "raw", from: "2024-01-01T00:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }],
+      files_read: 3,
+      files_skipped: 0,
+      rows_scanned: fileA.length + fileB.length + fileC.length,
+      freshness: { raw_through: "2024-02-02T00:00:00.000Z", mart_built_at: null, realtime_through: null },
+      cached: false,
+    });
+  });
+
+  it("another project's key sees only its own events", async () => {
+    const answer = await ask(DESIGN_QUERY, "other");
+    expect(answer.data?.analytics.pageViews).toEqual(expected("other").map((r) => ({ ...r })));
+    expect((await ask(DESIGN_QUERY, "nobody")).data?.analytics.pageViews).toEqual([]);
+  });
+
+  it("filters, groups by several dimensions, orders and pages", async () => {
+    const answer = await ask(`{ analytics { pageViews(timeRange: { start: "2024-01-10T00:00:00Z", end: "2024-01-11T00:00:00Z" },
+      groupBy: ["page_url", "session_id"], filter: { page_url: { contains: "pricing" }, user_id: { is_set: true } },
+      orderBy: [{ field: "session_id", direction: ASC }], limit: 2) { page_url session_id view_count country } } }`);
+    expect(answer.errors).toBeUndefined();
+    const rows = answer.data?.analytics.pageViews ?? [];
+    expect(rows.length).toBe(2);
+    expect(rows.every((r) => r.page_url === "https://shop.example/pricing" && r.country === null)).toBe(true);
+    expect(String(rows[0]?.session_id) < String(rows[1]?.session_id)).toBe(true);
+  });
+
+  it.each([
+    [`groupBy: ["page_url\\"; DROP TABLE x; --"]`, "BAD_ARGUMENT", "unknown field"],
+    [`groupBy: ["properties"]`, "BAD_ARGUMENT", "unknown field"],
+    [`filter: { page_url: { eq: "x' OR '1'='1" } }`, null, null],
+    [`limit: 100000`, "BAD_ARGUMENT", "must be an integer from 0 to 10000"],
+    [`orderBy: [{ field: "random()" }]`, "BAD_ARGUMENT", "unknown field"],
+  ])("hostile %s gets a GraphQL error (or nothing), never SQL or a stack", async (argument, code, message) => {
+    const grouped = argument.startsWith("groupBy") ? "" : `groupBy: ["page_url"], `;
+    const answer = await ask(`{ analytics { pageViews(timeRange: { start: "2024-01-01", end: "2024-01-31" }, ${grouped}${argument}) { page_url view_count } } }`);
+    if (code === null) {
+      expect(answer.data?.analytics.pageViews).toEqual([]);
+      return;
+    }
+    expect(answer.errors?.[0]?.extensions?.code).toBe(code);
+    expect(answer.errors?.[0]?.message).toContain(message);
+    expect(JSON.stringify(answer)).not.toMatch(/SELECT|QUALIFY|at .*\.ts/);
+  });
+
+  it("a question over the read budget gets the narrowing error", async () => {
+    const answer = await ask(DESIGN_QUERY, "local", 10);
+    expect(answer.errors?.[0]?.extensions?.code).toBe("OVER_BUDGET");
+    expect(answer.errors?.[0]?.message).toContain("narrow it with a shorter timeRange, a coarser granularity or fewer dimensions");
+  });
+
+  it("limits depth, aliases and the number of lake questions per document", async () => {
+    const many = Array.from({ length: 9 }, (_, i) => `q${i}: pageViews(timeRange: { start: "2024-01-01", end: "2024-01-02" }) { view_count }`).join(" ");
+    const answer = await ask(`{ analytics { ${many} } }`);
+    expect(answer.errors?.[0]?.message).toBe("at most 8 analytics questions per document; send the rest in another request");
+    expect(answer.data).toBeUndefined();
+  });
+});
