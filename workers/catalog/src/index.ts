@@ -4,12 +4,12 @@
 import { type AcceptedCount, type LakeTableName, r2RangeReader, readParquetFileFacts, type UnfinishedRun } from "@edge-analytics/lake";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { type CatalogEnv, catalogStore, recordAcceptedCounts, reconcile, registerObject, removeObject } from "./catalog-service.ts";
-import type { CompactionRun, RegisteredFile } from "./durable-objects/lake-catalog.ts";
+import type { CatalogFile, CompactionRun, RegisteredFile } from "./durable-objects/lake-catalog.ts";
 import { createHttpApp } from "./http-app.ts";
 import { writeSnapshots } from "./snapshots.ts";
 
 export { LakeCatalog } from "./durable-objects/lake-catalog.ts";
-export type { AcceptedCount, CompactionRun, RegisteredFile };
+export type { AcceptedCount, CatalogFile, CompactionRun, RegisteredFile };
 
 const app = createHttpApp();
 
@@ -45,6 +45,11 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
   /** RPC: one project's accepted and still-buffered counts per table and hour (parity). */
   async recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void> {
     await recordAcceptedCounts(this.env, project, counts);
+  }
+
+  /** RPC (the API Worker's read path): a table's active files with their event-time bounds. */
+  async files(table: LakeTableName): Promise<CatalogFile[]> {
+    return catalogStore(this.env).files(table);
   }
 
   // --- Compaction (the compaction Worker's side of a run; see packages/lake/src/compaction.ts) ---
