@@ -4,6 +4,7 @@ import { dimensionsOf } from "./fields.ts";
 import { compileFilter, type Filter } from "./filters.ts";
 import { metricsOf } from "./metrics.ts";
 import { identifier, type SqlQuery } from "./sql.ts";
+import { type Granularity, offsetSchedule, periodSql } from "./time-buckets.ts";
 import type { TimeRange } from "./time-range.ts";
 
 /** One ordering term: a selected metric or dimension. */
@@ -25,6 +26,10 @@ export interface AggregateSpec {
   orderBy?: OrderTerm[];
   limit: number;
   offset?: number;
+  /** A time series: one group per local period (`period`, the period's start as local wall time). */
+  granularity?: Granularity;
+  /** The IANA zone periods are cut in (default UTC). */
+  timeZone?: string;
 }
 
 /** Most rows one answer may list (`limit`), and most groups a question may ask for. */
@@ -81,11 +86,14 @@ export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
   const limit = checkInteger(spec.limit, 0, AGGREGATE_LIMITS.maxLimit, "limit");
   const offset = checkInteger(spec.offset ?? 0, 0, AGGREGATE_LIMITS.maxOffset, "offset");
 
-  const selectable = new Set([...spec.dimensions, ...spec.metrics]);
+  const period = spec.granularity ? periodSql(spec.granularity, offsetSchedule(spec.timeZone ?? "UTC", spec.range.fromMs, spec.range.toMs)) : undefined;
+  const groups = period ? ['"period"', ...dimensions] : dimensions;
+  const selectable = new Set([...(period ? ["period"] : []), ...spec.dimensions, ...spec.metrics]);
   const order = (spec.orderBy ?? []).map((term, i) => `${identifier(term.field, selectable, `orderBy.${i}.field`)} ${term.direction === "ASC" ? "ASC" : "DESC"}`);
-  if (order.length === 0) order.push(`"${spec.metrics[0]}" DESC`);
-  // Ties are broken by the dimensions, so pages of an answer never overlap or skip a group.
-  order.push(...dimensions.map((d) => `${d} ASC NULLS LAST`));
+  // A time series reads in time order; other answers biggest first.
+  if (order.length === 0) order.push(period ? '"period" ASC' : `"${spec.metrics[0]}" DESC`);
+  // Ties are broken by the groups, so pages of an answer never overlap or skip a group.
+  order.push(...groups.map((d) => `${d} ASC NULLS LAST`));
 
   const bots = spec.includeBots ? "" : `\n    AND NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false))`;
   const sql = `WITH scoped AS (
@@ -96,9 +104,9 @@ export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
   SELECT * FROM scoped
   QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1
 )
-SELECT ${[...dimensions, ...metrics, "count(*) OVER () AS total_rows"].join(", ")}
-FROM events${dimensions.length > 0 ? `\nGROUP BY ${dimensions.join(", ")}` : ""}
+SELECT ${[...(period ? [`${period.sql} AS "period"`] : []), ...dimensions, ...metrics, "count(*) OVER () AS total_rows"].join(", ")}
+FROM events${groups.length > 0 ? `\nGROUP BY ${groups.join(", ")}` : ""}
 ORDER BY ${order.join(", ")}
 LIMIT ${limit} OFFSET ${offset}`;
-  return { sql, params: [spec.projectId, spec.range.fromMs, spec.range.toMs, ...filter.params] };
+  return { sql, params: [spec.projectId, spec.range.fromMs, spec.range.toMs, ...filter.params, ...(period?.params ?? [])] };
 }

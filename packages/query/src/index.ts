@@ -7,3 +7,4 @@ export * from "./plan.ts";
 export * from "./run-aggregate.ts";
 export * from "./sql.ts";
 export * from "./time-range.ts";
+export * from "./time-buckets.ts";

@@ -161,3 +161,38 @@ describe("aggregateSql on native DuckDB", () => {
     ).toEqual(["country", "device_type", "event_id", "is_bot", "page_url", "project_id", "received_at", "timestamp", "user_id"]);
   });
 });
+
+describe("time series (granularity, time zone) on native DuckDB", () => {
+  it("cuts local days across a daylight-saving change, without ICU", async () => {
+    const db2 = await openNativeDuckDB();
+    try {
+      await db2.run(`CREATE TABLE raw_events (${lakeColumns("page_view").map((c) => `"${c.name}" ${SQL_TYPES[c.kind]}`).join(", ")})`);
+      // Berlin: 2024-03-31 has 23 hours (UTC+1 until 01:00Z, UTC+2 after). 22:30Z on the 30th is
+      // 23:30 on the 30th; 22:30Z on the 31st is already 00:30 on April 1st; 23:30Z on the 29th is 00:30 on the 30th.
+      const instants = ["2024-03-30T22:30:00Z", "2024-03-31T00:30:00Z", "2024-03-31T21:59:00Z", "2024-03-31T22:30:00Z", "2024-03-29T23:30:00Z"];
+      for (const [i, at] of instants.entries()) {
+        await db2.query(`INSERT INTO raw_events ("event_id", "project_id", "timestamp", "received_at", "session_id", "page_url", "is_bot") VALUES (?, 'p', ?, ?, 's', 'https://a.example/', false)`, [`e${i}`, at, at]);
+      }
+      const query = aggregateSql("raw_events", {
+        type: "page_view",
+        projectId: "p",
+        range: resolveTimeRange({ start: "2024-03-30", end: "2024-04-01" }, "Europe/Berlin"),
+        dimensions: [],
+        metrics: ["view_count"],
+        granularity: "day",
+        timeZone: "Europe/Berlin",
+        limit: 100,
+      });
+      expect((await db2.query(query.sql, query.params)).map(({ period, view_count }) => [period, view_count])).toEqual([
+        ["2024-03-30T00:00:00", 2],
+        ["2024-03-31T00:00:00", 2],
+        ["2024-04-01T00:00:00", 1],
+      ]);
+      const hourly = aggregateSql("raw_events", { type: "page_view", projectId: "p", range: resolveTimeRange({ start: "2024-03-31", end: "2024-03-31" }, "Europe/Berlin"), dimensions: [], metrics: ["view_count"], granularity: "hour", timeZone: "Europe/Berlin", limit: 100 });
+      // 00:30Z is 01:30 CET; 21:59Z is 23:59 CEST.
+      expect((await db2.query(hourly.sql, hourly.params)).map((r) => r.period)).toEqual(["2024-03-31T01:00:00", "2024-03-31T23:00:00"]);
+    } finally {
+      db2.close();
+    }
+  });
+});
