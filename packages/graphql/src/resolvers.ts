@@ -1,6 +1,19 @@
 import type { EventType } from "@edge-analytics/event-schema";
-import { type Filter, metricsOf, type OrderTerm, resolveTimeRange, runRawAggregate, type TimeRangeInput } from "@edge-analytics/query";
+import {
+  type AggregateSpec,
+  EVENT_TYPE_OF_METRIC,
+  type Filter,
+  type Granularity,
+  metricsOf,
+  type OrderTerm,
+  QueryError,
+  resolveTimeRange,
+  runRawAggregate,
+  type TimeRange,
+  type TimeRangeInput,
+} from "@edge-analytics/query";
 import type { GraphQLResolveInfo } from "graphql";
+import { JSONScalar } from "./json-scalar.ts";
 import type { AnalyticsContext } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { pathKey, selectedFields } from "./selection.ts";
@@ -56,6 +69,91 @@ function aggregateResolver(type: EventType) {
   };
 }
 
+/** Arguments of the general `query` field (Plausible's Stats API v2 / Cube's shape). */
+interface GeneralQueryArgs {
+  metrics: string[];
+  dimensions?: string[] | null;
+  filter?: unknown;
+  timeRange: TimeRangeInput;
+  granularity?: Granularity | null;
+  timezone?: string | null;
+  orderBy?: { field: string; direction?: "ASC" | "DESC" | null }[] | null;
+  limit?: number | null;
+  offset?: number | null;
+  compare?: "PREVIOUS_PERIOD" | "YEAR_OVER_YEAR" | null;
+  includeBots?: boolean | null;
+}
+
+/** The event type all `metrics` belong to (a question reads one table). */
+function eventTypeOfMetrics(metrics: string[]): EventType {
+  if (metrics.length === 0) throw new QueryError("BAD_ARGUMENT", "ask for at least one metric", "metrics");
+  const types = new Set<EventType>();
+  for (const [i, metric] of metrics.entries()) {
+    const type = EVENT_TYPE_OF_METRIC[metric];
+    if (!type) throw new QueryError("BAD_ARGUMENT", `unknown metric "${metric}"; one of: ${Object.keys(EVENT_TYPE_OF_METRIC).sort().join(", ")}`, `metrics.${i}`);
+    types.add(type);
+  }
+  if (types.size > 1) throw new QueryError("BAD_ARGUMENT", `metrics of one event type per question (these span ${[...types].join(", ")}); send one question each`, "metrics");
+  return [...types][0] as EventType;
+}
+
+/** The range a comparison reads: the same length just before, or the same dates a year earlier. */
+function comparisonRange(range: TimeRange, compare: "PREVIOUS_PERIOD" | "YEAR_OVER_YEAR"): TimeRange {
+  if (compare === "PREVIOUS_PERIOD") return { fromMs: range.fromMs - (range.toMs - range.fromMs), toMs: range.fromMs };
+  const yearEarlier = (ms: number) => {
+    const date = new Date(ms);
+    date.setUTCFullYear(date.getUTCFullYear() - 1);
+    return date.getTime();
+  };
+  return { fromMs: yearEarlier(range.fromMs), toMs: yearEarlier(range.toMs) };
+}
+
+function isFilter(value: unknown): value is Filter {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function runGeneralQuery(args: GeneralQueryArgs, context: AnalyticsContext, info: GraphQLResolveInfo) {
+  const type = eventTypeOfMetrics(args.metrics);
+  const timeZone = args.timezone ?? "UTC";
+  if (args.filter !== undefined && args.filter !== null && !isFilter(args.filter)) throw new QueryError("BAD_ARGUMENT", "must be an object such as { country: { eq: \"DE\" } }", "filter");
+  const range = resolveTimeRange(args.timeRange, timeZone);
+  const spec: AggregateSpec = {
+    type,
+    projectId: context.projectId,
+    range,
+    dimensions: args.dimensions ?? [],
+    metrics: args.metrics,
+    ...(isFilter(args.filter) ? { filter: withoutNulls(args.filter) as Filter } : {}),
+    orderBy: (args.orderBy ?? []).map((term) => ({ field: term.field, direction: term.direction ?? "DESC" })),
+    limit: args.limit ?? 100,
+    offset: args.offset ?? 0,
+    includeBots: args.includeBots ?? false,
+    ...(args.granularity ? { granularity: args.granularity, timeZone } : {}),
+  };
+  const key = pathKey(info);
+  const answer = await runRawAggregate(spec, context.analytics);
+  context.answerMeta.set(key, answer.meta);
+  const result = { rows: answer.rows, total_rows: answer.totalRows, from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), comparison: null as unknown };
+  if (args.compare) {
+    const earlier = comparisonRange(range, args.compare);
+    const previous = await runRawAggregate({ ...spec, range: earlier }, context.analytics);
+    context.answerMeta.set(`${key}.comparison`, previous.meta);
+    result.comparison = { rows: previous.rows, total_rows: previous.totalRows, from: new Date(earlier.fromMs).toISOString(), to: new Date(earlier.toMs).toISOString(), comparison: null };
+  }
+  return result;
+}
+
+/** Wraps a resolver so planner refusals reach the caller as GraphQL errors. */
+function answering<A>(resolve: (args: A, context: AnalyticsContext, info: GraphQLResolveInfo) => Promise<unknown>) {
+  return async (_parent: unknown, args: A, context: AnalyticsContext, info: GraphQLResolveInfo) => {
+    try {
+      return await resolve(args, context, info);
+    } catch (error) {
+      throw toGraphQLError(error);
+    }
+  };
+}
+
 /** The resolvers of the `analytics` part of the schema. */
 export const analyticsResolvers = {
   Query: {
@@ -63,5 +161,15 @@ export const analyticsResolvers = {
   },
   Analytics: {
     pageViews: aggregateResolver("page_view"),
+    query: answering<GeneralQueryArgs>(runGeneralQuery),
+    timeSeries: answering<{ metric: string; timeRange: TimeRangeInput; granularity: Granularity; timezone?: string | null; filter?: unknown }>(async (args, context, info) => {
+      const answer = await runGeneralQuery({ metrics: [args.metric], timeRange: args.timeRange, granularity: args.granularity, timezone: args.timezone ?? null, filter: args.filter, limit: 10_000 }, context, info);
+      return answer.rows.map((row) => ({ period: row.period, value: Number(row[args.metric] ?? 0) }));
+    }),
+    top: answering<{ dimension: string; metric: string; timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      const answer = await runGeneralQuery({ metrics: [args.metric], dimensions: [args.dimension], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 10 }, context, info);
+      return answer.rows.map((row) => ({ value: row[args.dimension] === null || row[args.dimension] === undefined ? null : String(row[args.dimension]), count: Number(row[args.metric] ?? 0) }));
+    }),
   },
+  JSON: JSONScalar,
 };

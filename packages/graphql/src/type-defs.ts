@@ -1,5 +1,5 @@
 import type { ColumnKind, EventType } from "@edge-analytics/event-schema";
-import { dimensionsOf, kindOf, metricsOf } from "@edge-analytics/query";
+import { dimensionsOf, EVENT_TYPE_OF_METRIC, GRANULARITIES, kindOf, metricsOf } from "@edge-analytics/query";
 
 /** GraphQL's scalar and filter input for each dimension kind. */
 const SCALAR: Partial<Record<ColumnKind, { scalar: string; filter: string }>> = {
@@ -59,8 +59,52 @@ export function analyticsTypeDefs(): string {
   input BooleanFilter { eq: Boolean neq: Boolean is_set: Boolean }
   input IntFilter { eq: Int neq: Int in: [Int!] gt: Int gte: Int lt: Int lte: Int is_set: Boolean }
 ${eventTypeDefs("page_view")}
+  scalar JSON
+  enum Granularity { ${GRANULARITIES.join(" ")} }
+  enum Compare { PREVIOUS_PERIOD YEAR_OVER_YEAR }
+
+  "Rows of a general question: its dimensions (and period) and metrics by name."
+  type QueryAnswer {
+    rows: [JSON!]!
+    "Groups in the whole answer (for offset pagination)."
+    total_rows: Int!
+    "The range read, resolved to instants (end exclusive)."
+    from: String!
+    to: String!
+    "The same question over the comparison period, when compare was asked."
+    comparison: QueryAnswer
+  }
+
+  type TimePoint { "The period's start, local wall time in the asked zone." period: String! value: Float! }
+  type TopRow { value: String count: Float! }
+
   "Questions over the lake (raw events, deduplicated by event_id). Each answer's meta is in the response's extensions.meta, keyed by its path."
   type Analytics {
+    """
+    Any question over one event type's events: metrics (${Object.keys(EVENT_TYPE_OF_METRIC).join(", ")}),
+    dimensions (the type's fields), a filter ({ field: { eq, neq, in, contains, starts_with, gt, gte, lt, lte, is_set }, and: [...], or: [...] }),
+    an optional time series (granularity, in an IANA timezone) and a comparison period.
+    """
+    query(
+      metrics: [String!]!
+      dimensions: [String!] = []
+      filter: JSON
+      timeRange: TimeRange!
+      granularity: Granularity
+      timezone: String = "UTC"
+      orderBy: [OrderBy!]
+      limit: Int = 100
+      offset: Int = 0
+      compare: Compare
+      includeBots: Boolean = false
+    ): QueryAnswer!
+
+    "One metric per period, in time order."
+    timeSeries(metric: String! = "view_count", timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC", filter: JSON): [TimePoint!]!
+
+    "The top values of one dimension by a metric (pages: page_url, referrers: referrer, countries: country, browsers, devices: device_type, UTM: utm_source ...)."
+    top(dimension: String!, metric: String! = "view_count", timeRange: TimeRange!, filter: JSON, limit: Int = 10): [TopRow!]!
+
     "Page views grouped by any page_view dimension (groupBy), e.g. the design's per-page figures."
     pageViews(
       timeRange: TimeRange!

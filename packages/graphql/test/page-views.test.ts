@@ -192,3 +192,45 @@ describe("analytics.pageViews", () => {
     expect(answer.data).toBeUndefined();
   });
 });
+
+describe("analytics.query, timeSeries and top", () => {
+  const JAN = `timeRange: { start: "2024-01-01", end: "2024-01-31" }`;
+
+  it("query answers the same figures as pageViews, with total_rows", async () => {
+    const answer = await ask(`{ analytics { query(metrics: ["view_count", "unique_users"], dimensions: ["page_url"], ${JAN}) { rows total_rows from to } } }`);
+    expect(answer.errors).toBeUndefined();
+    const result = (answer.data?.analytics as unknown as { query: { rows: Record_[]; total_rows: number; from: string } }).query;
+    expect(result.rows).toEqual(expected("local").map(({ page_url, view_count, unique_users }) => ({ page_url, view_count, unique_users })));
+    expect(result.total_rows).toBe(expected("local").length);
+    expect(result.from).toBe("2024-01-01T00:00:00.000Z");
+  });
+
+  it("query compares with the previous period", async () => {
+    const answer = await ask(`{ analytics { query(metrics: ["view_count"], timeRange: { start: "2024-01-10", end: "2024-01-10" }, compare: PREVIOUS_PERIOD) { rows from comparison { rows from to } } } }`);
+    const result = (answer.data?.analytics as unknown as { query: { rows: Record_[]; comparison: { rows: Record_[]; from: string; to: string } } }).query;
+    expect(result.rows).toEqual([{ view_count: 50 }]);
+    expect(result.comparison).toEqual({ rows: [{ view_count: 0 }], from: "2024-01-09T00:00:00.000Z", to: "2024-01-10T00:00:00.000Z" });
+    expect(Object.keys(answer.extensions?.meta ?? {}).sort()).toEqual(["analytics.query", "analytics.query.comparison"]);
+  });
+
+  it("timeSeries counts per local period, top lists a dimension's values", async () => {
+    const series = await ask(`{ analytics { timeSeries(${JAN}, granularity: hour, timezone: "Asia/Kolkata") { period value } } }`);
+    const points = (series.data?.analytics as unknown as { timeSeries: { period: string; value: number }[] }).timeSeries;
+    // The views run from 10:01Z on January 10th, a minute apart: 15:31 onwards in Kolkata (UTC+05:30).
+    expect(points[0]).toEqual({ period: "2024-01-10T15:00:00", value: 29 });
+    expect(points.reduce((s, p) => s + p.value, 0)).toBe(50);
+    const top = await ask(`{ analytics { top(dimension: "page_url", ${JAN}, limit: 2) { value count } } }`);
+    expect((top.data?.analytics as unknown as { top: unknown[] }).top).toEqual(expected("local").slice(0, 2).map((r) => ({ value: r.page_url, count: r.view_count })));
+  });
+
+  it.each([
+    [`metrics: ["view_count", "requests"]`, "metrics of one event type per question"],
+    [`metrics: ["DROP TABLE"]`, 'unknown metric "DROP TABLE"'],
+    [`metrics: ["view_count"], filter: "country = 'DE'"`, "must be an object"],
+    [`metrics: ["view_count"], timezone: "Nowhere/Else"`, 'unknown time zone "Nowhere/Else"'],
+  ])("query refuses %s", async (argument, message) => {
+    const answer = await ask(`{ analytics { query(${argument}, ${JAN}) { rows } } }`);
+    expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_ARGUMENT");
+    expect(answer.errors?.[0]?.message).toContain(message);
+  });
+});

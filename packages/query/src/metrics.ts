@@ -56,3 +56,8 @@ export type MetricName<T extends EventType> = keyof (typeof METRICS)[T] & string
 export function metricsOf(type: EventType): Readonly<Record<string, MetricDefinition>> {
   return METRICS[type];
 }
+
+/** The event type each metric name belongs to (names are unique across types). */
+export const EVENT_TYPE_OF_METRIC: Readonly<Record<string, EventType>> = Object.fromEntries(
+  (Object.entries(METRICS) as [EventType, Record<string, MetricDefinition>][]).flatMap(([type, metrics]) => Object.keys(metrics).map((name) => [name, type])),
+);
