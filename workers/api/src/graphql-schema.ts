@@ -7,11 +7,11 @@ import {
   topPages,
   usageByOrganizationAndSku,
 } from "@edge-analytics/sql";
+import { type AnalyticsContext, analyticsResolvers, analyticsTypeDefs } from "@edge-analytics/graphql";
 import { createSchema } from "graphql-yoga";
 
-/** What every resolver gets: the caller's project (from its key) and the hot-data client. */
-export interface GraphQLContext {
-  projectId: string;
+/** What every resolver gets: the caller's project (from its key), the hot-data client and the lake backend. */
+export interface GraphQLContext extends AnalyticsContext {
   hotData: AnalyticsEngineSqlClient;
 }
 
@@ -22,7 +22,10 @@ const typeDefs = /* GraphQL */ `
   type Query {
     "Real-time figures from Analytics Engine over the last minutes (sampled; counts are weighted)."
     realtime(minutes: Int = 60): Realtime!
+    "Questions over the lake: raw events deduplicated by event_id; meta in extensions.meta."
+    analytics: Analytics!
   }
+${analyticsTypeDefs()}
 
   type Realtime {
     eventsPerMinute(eventType: EventType): [MinuteCount!]!
@@ -58,7 +61,9 @@ async function rows(context: GraphQLContext, query: { name: string; sql: string 
 export const schema = createSchema<GraphQLContext>({
   typeDefs,
   resolvers: {
+    ...analyticsResolvers,
     Query: {
+      ...analyticsResolvers.Query,
       realtime: (_: unknown, args: { minutes: number }): Window => ({ minutes: args.minutes }),
     },
     Realtime: {

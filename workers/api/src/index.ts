@@ -1,21 +1,41 @@
-// analytics-api: the GraphQL API (graphql-yoga). Today it serves `realtime` figures from
-// Analytics Engine; the lake-backed `analytics` field (DuckDB-WASM over R2) and the dashboard at
-// `/` come with their issues.
+// analytics-api: the GraphQL API (graphql-yoga): `analytics` answers from the lake (DuckDB-WASM
+// over Parquet in R2, packages/query plans, packages/graphql types), `realtime` from Analytics
+// Engine. The dashboard at `/` comes with its issue.
 import { apiKeyRegistryFromEnv, jsonError, presentedKey, refusalFor } from "@edge-analytics/worker-kit";
+import { useAnswerMeta, useDocumentLimits } from "@edge-analytics/graphql";
+import type { LakeTableName } from "@edge-analytics/lake";
+import type { CatalogFileRef, LakeFileCatalog } from "@edge-analytics/query";
+import { openDuckDB } from "@edge-analytics/query-engine";
 import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
+import { r2RawLoader } from "./raw-loader.ts";
 
 const WORKER_NAME = "analytics-api";
 
 type ApiEnv = Env & HotDataEnv;
 
+/** Raw events one request may load into DuckDB (the isolate has 128 MB; README "GraphQL API" has the figures). */
+const DEFAULT_MAX_ROWS = 500_000;
+
+/**
+ * The catalog Worker's read RPC. Wrangler types a service binding as a plain Fetcher, so the
+ * binding is narrowed to the one method the API calls (the ingest issue replaces these casts with
+ * one typed catalog interface).
+ */
+function catalogOf(env: ApiEnv): LakeFileCatalog {
+  const rpc = env.CATALOG as unknown as { files(table: LakeTableName): Promise<CatalogFileRef[]> };
+  return { files: (table) => rpc.files(table) };
+}
+
 const yoga = createYoga<GraphQLContext>({
   schema,
   graphqlEndpoint: "/graphql",
   landingPage: false,
-  // Errors inside resolvers are masked: callers see "Unexpected error.", the log has the cause.
+  // Errors inside resolvers are masked: callers see "Unexpected error.", the log has the cause;
+  // planner refusals (bad arguments, over budget) are GraphQL errors the caller can act on.
   maskedErrors: true,
+  plugins: [useDocumentLimits(), useAnswerMeta()],
 });
 
 async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
@@ -24,7 +44,21 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   const refusal = refusalFor(key, "query");
   if (refusal) return jsonError(403, refusal);
   if (key.role.kind !== "project") return jsonError(403, "GraphQL answers for one project: use a read or secret key");
-  return yoga.fetch(request, { projectId: key.role.projectId, hotData: hotDataClient(env) });
+  const { success } = await env.RATE_LIMITER.limit({ key: key.keyId });
+  if (!success) return jsonError(429, "rate limit exceeded for this API key", { "retry-after": "60" });
+  const maxRows = Number(env.QUERY_MAX_ROWS ?? DEFAULT_MAX_ROWS) || DEFAULT_MAX_ROWS;
+  return yoga.fetch(request, {
+    projectId: key.role.projectId,
+    hotData: hotDataClient(env),
+    analytics: {
+      catalog: catalogOf(env),
+      loader: r2RawLoader(env.SOURCE_BUCKET, () => openDuckDB()),
+      // DuckDB-WASM is instantiated once per isolate, on the first lake question (~0.4 s), never at start-up.
+      engine: { query: async (sql, params) => (await openDuckDB()).query(sql, params) },
+      budget: { maxRows },
+    },
+    answerMeta: new Map(),
+  });
 }
 
 export default {

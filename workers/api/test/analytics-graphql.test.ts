@@ -1,0 +1,169 @@
+/**
+ * The lake-backed GraphQL API in workerd, through the real Worker (SELF): Parquet files written by
+ * the lake's own writer into the pool's R2, registered with the real catalog Worker, read by
+ * DuckDB-WASM. Files hold copies of one event in two files (raw files are at-least-once), two
+ * projects, bots and events outside the range; expected figures are computed here in plain
+ * TypeScript. Keys, isolation, hostile arguments, limits and the read budget (QUERY_MAX_ROWS is
+ * 5,000 in this pool) are checked where the Worker runs.
+ */
+import { env, SELF } from "cloudflare:test";
+import { encodeLakeRows, initZstd } from "@edge-analytics/lake";
+import { lakeRowFromRecord } from "@edge-analytics/test-support/lake-files";
+import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const DESIGN_QUERY = `query { analytics { pageViews(timeRange: { start: "2024-01-01", end: "2024-01-31" }, groupBy: ["page_url"]) {
+  page_url view_count unique_users avg_time_on_page } } }`;
+
+type Row = Record<string, unknown>;
+let n = 0;
+function view(fields: Row = {}): Row {
+  n++;
+  const at = Date.parse("2024-01-05T08:00:00Z") + n * 3_600_000;
+  return {
+    type: "page_view",
+    event_id: `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`,
+    timestamp: at,
+    received_at: at + 1000,
+    session_id: `s${n % 6}`,
+    user_id: n % 5 === 0 ? null : `u${n % 4}`,
+    project_id: "local",
+    environment: "production",
+    is_bot: false,
+    page_url: `https://shop.example/${["", "pricing", "docs", "blog"][n % 4]}`,
+    time_on_page: n % 3 === 0 ? null : (n % 11) * 2.5,
+    ...fields,
+  };
+}
+
+const first = Array.from({ length: 40 }, () => view());
+const second = [
+  ...Array.from({ length: 30 }, () => view()),
+  ...first.slice(0, 6).map((r) => ({ ...r, received_at: Number(r.received_at) + 3_600_000 })),
+  view({ project_id: "other", page_url: "https://other.example/" }),
+  view({ is_bot: true }),
+  view({ device_type: "bot" }),
+  view({ timestamp: Date.parse("2024-02-01T00:00:00Z") }),
+];
+// Many rows of another month: over the pool's read budget when asked for.
+const big = Array.from({ length: 6000 }, (_, i) => view({ timestamp: Date.parse("2024-03-01T00:00:00Z") + i * 1000, received_at: Date.parse("2024-03-01T00:00:00Z") + i * 1000 }));
+
+async function putAndRegister(name: string, rows: Row[]) {
+  const key = `events/page_views/year=2024/month=01/day=05/hour=08/${name}.parquet`;
+  await env.SOURCE_BUCKET.put(key, encodeLakeRows("page_view", rows.map((r) => lakeRowFromRecord("page_view", r))));
+  const catalog = env.CATALOG as unknown as { registerFile(bucket: string, key: string): Promise<unknown> };
+  await catalog.registerFile("analytics-source", key);
+}
+
+beforeAll(async () => {
+  initZstd(zstdWasm);
+  await putAndRegister("00000000-0000-4000-8000-000000000001", first);
+  await putAndRegister("00000000-0000-4000-8000-000000000002", second);
+  await putAndRegister("00000000-0000-4000-8000-000000000003", big);
+});
+
+async function graphql(query: string, key: string | null = "local-read-key") {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (key) headers["x-api-key"] = key;
+  const response = await SELF.fetch("https://api.example/graphql", { method: "POST", headers, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as { data?: { analytics: Record<string, unknown> }; errors?: { message: string; extensions?: Row }[]; extensions?: { meta?: Record<string, Row> } } };
+}
+
+function expected(projectId: string) {
+  const seen = new Set<string>();
+  const kept = [...first, ...second].filter((r) => {
+    const t = Number(r.timestamp);
+    const ok = r.project_id === projectId && !r.is_bot && r.device_type !== "bot" && t >= Date.parse("2024-01-01T00:00:00Z") && t < Date.parse("2024-02-01T00:00:00Z");
+    if (!ok || seen.has(String(r.event_id))) return false;
+    seen.add(String(r.event_id));
+    return true;
+  });
+  const pages = new Map<string, Row[]>();
+  for (const r of kept) pages.set(String(r.page_url), [...(pages.get(String(r.page_url)) ?? []), r]);
+  return [...pages]
+    .map(([page_url, views]) => {
+      const timed = views.filter((v) => v.time_on_page !== null);
+      return {
+        page_url,
+        view_count: views.length,
+        unique_users: new Set(views.map((v) => v.user_id).filter((u) => u !== null)).size,
+        avg_time_on_page: timed.length === 0 ? null : timed.reduce((s, v) => s + Number(v.time_on_page), 0) / timed.length,
+      };
+    })
+    .sort((a, b) => b.view_count - a.view_count || a.page_url.localeCompare(b.page_url));
+}
+
+describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
+  it("answers the design's query verbatim: every event once, this project, humans, January", async () => {
+    const { status, body } = await graphql(DESIGN_QUERY);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const rows = body.data?.analytics.pageViews as Row[];
+    const want = expected("local");
+    expect(rows.map((r) => [r.page_url, r.view_count, r.unique_users])).toEqual(want.map((r) => [r.page_url, r.view_count, r.unique_users]));
+    for (const [i, row] of rows.entries()) expect(row.avg_time_on_page).toBeCloseTo(want[i]?.avg_time_on_page ?? Number.NaN, 9);
+    expect(want.reduce((s, r) => s + r.view_count, 0)).toBe(70);
+  });
+
+  it("carries meta beside data: raw tier, files and row groups read and skipped, bytes, freshness", async () => {
+    const { body } = await graphql(DESIGN_QUERY);
+    const meta = body.extensions?.meta?.["analytics.pageViews"];
+    expect(meta).toMatchObject({ tiers: [{ tier: "raw", from: "2024-01-01T00:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }], files_read: 2, files_skipped: 1, cached: false });
+    expect(meta?.rows_scanned).toBe(first.length + second.length);
+    expect(Number(meta?.bytes_read)).toBeGreaterThan(0);
+    expect((meta?.freshness as Row).raw_through).toBe(new Date(Number(big.at(-1)?.timestamp)).toISOString());
+  });
+
+  it("another project's key sees only its own events; a key of a project without events sees nothing", async () => {
+    const { body } = await graphql(DESIGN_QUERY, "other-dev-key");
+    const rows = body.data?.analytics.pageViews as Row[];
+    expect(rows.map((r) => [r.page_url, r.view_count, r.unique_users])).toEqual(expected("other").map((r) => [r.page_url, r.view_count, r.unique_users]));
+    expect((await graphql(DESIGN_QUERY, "lake-test-key")).body.data?.analytics.pageViews).toEqual([]);
+  });
+
+  it("401 without a key, 403 for a publishable key (it may only send)", async () => {
+    expect((await graphql(DESIGN_QUERY, null)).status).toBe(401);
+    const publishable = await graphql(DESIGN_QUERY, "local-pub-key");
+    expect(publishable.status).toBe(403);
+    expect(JSON.stringify(publishable.body)).toContain("a publishable key may only send events");
+  });
+
+  it("a question over the read budget gets the narrowing error, and the next question still works", async () => {
+    const { status, body } = await graphql(`{ analytics { pageViews(timeRange: { start: "2024-03-01", end: "2024-03-31" }) { view_count } } }`);
+    expect(status).toBe(200);
+    expect(body.errors?.[0]?.extensions?.code).toBe("OVER_BUDGET");
+    expect(body.errors?.[0]?.message).toContain("narrow it with a shorter timeRange");
+    expect((await graphql(DESIGN_QUERY)).body.errors).toBeUndefined();
+  });
+
+  it("hostile arguments get GraphQL errors, never a 5xx, SQL or a stack", async () => {
+    for (const argument of [
+      `groupBy: ["page_url\\"; DROP TABLE raw_1; --"]`,
+      `groupBy: ["page_url"], filter: { page_url: { eq: "x' OR '1'='1" } }`,
+      `groupBy: ["page_url"], limit: 99999999`,
+      `groupBy: ["page_url"], orderBy: [{ field: "(SELECT 1)" }]`,
+      `groupBy: ["a", "b", "c", "d", "e", "f"]`,
+    ]) {
+      const { status, body } = await graphql(`{ analytics { pageViews(timeRange: { start: "2024-01-01", end: "2024-01-31" }, ${argument}) { page_url view_count } } }`);
+      expect(status, argument).toBeLessThan(500);
+      expect(JSON.stringify(body), argument).not.toMatch(/SELECT .* FROM|QUALIFY|\.ts:\d+/);
+      if (!argument.includes("OR '1'='1")) expect(body.errors?.[0]?.extensions?.code, argument).toBe("BAD_ARGUMENT");
+    }
+    const deep = `{ analytics { ${Array.from({ length: 9 }, (_, i) => `q${i}: pageViews(timeRange: { start: "2024-01-01", end: "2024-01-02" }) { view_count }`).join(" ")} } }`;
+    expect((await graphql(deep)).body.errors?.[0]?.message).toContain("at most 8 analytics questions");
+  });
+
+  it("the general query and timeSeries agree with pageViews", async () => {
+    const { body } = await graphql(`{ analytics {
+      query(metrics: ["view_count"], timeRange: { start: "2024-01-01", end: "2024-01-31" }) { rows total_rows }
+      timeSeries(timeRange: { start: "2024-01-01", end: "2024-01-31" }, granularity: day, timezone: "America/New_York") { period value }
+    } }`);
+    expect(body.errors).toBeUndefined();
+    expect((body.data?.analytics.query as Row).rows).toEqual([{ view_count: 70 }]);
+    const points = body.data?.analytics.timeSeries as { period: string; value: number }[];
+    // New York's January ends at 05:00Z on February 1st: the view at 00:00Z that day is in it.
+    expect(points.reduce((s, p) => s + p.value, 0)).toBe(71);
+    // 09:00Z on January 5th is 04:00 in New York, the same local day.
+    expect(points[0]?.period).toBe("2024-01-05T00:00:00");
+  });
+});
