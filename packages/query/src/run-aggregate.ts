@@ -32,6 +32,8 @@ export interface RawLoader {
 /** The SQL engine, with bound parameters only. */
 export interface SqlRunner {
   query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+  /** The engine's memory now, in bytes (DuckDB-WASM's heap only grows: its high-water mark). */
+  memoryBytes?(): number;
 }
 
 /** Which tier answered which part of a question, and what it cost: every answer carries it. */
@@ -46,6 +48,8 @@ export interface AnswerMeta {
   freshness: { mart_built_at: string | null; raw_through: string | null; realtime_through: string | null };
   cached: boolean;
   duration_ms: number;
+  /** The engine's memory after answering (bytes), when it reports one: how close the isolate is to its 128 MB. */
+  engine_memory_bytes: number | null;
 }
 
 /** How much one request may load. */
@@ -115,6 +119,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
       freshness: { mart_built_at: null, raw_through: plan.rawThrough, realtime_through: null },
       cached: false,
       duration_ms: Math.round(now() - started),
+      engine_memory_bytes: deps.engine.memoryBytes?.() ?? null,
     },
   };
 }

@@ -5,7 +5,7 @@ import { apiKeyRegistryFromEnv, jsonError, presentedKey, refusalFor } from "@edg
 import { useAnswerMeta, useDocumentLimits } from "@edge-analytics/graphql";
 import type { LakeTableName } from "@edge-analytics/lake";
 import type { CatalogFileRef, LakeFileCatalog } from "@edge-analytics/query";
-import { openDuckDB } from "@edge-analytics/query-engine";
+import { openDuckDB, type SqlEngine } from "@edge-analytics/query-engine";
 import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
@@ -14,6 +14,13 @@ import { r2RawLoader } from "./raw-loader.ts";
 const WORKER_NAME = "analytics-api";
 
 type ApiEnv = Env & HotDataEnv;
+
+let openedEngine: SqlEngine | undefined;
+
+/** The engine's heap, once a lake question has opened it (0 before). */
+function engineMemoryBytes(): number {
+  return openedEngine?.memoryBytes() ?? 0;
+}
 
 /** Raw events one request may load into DuckDB (the isolate has 128 MB; README "GraphQL API" has the figures). */
 const DEFAULT_MAX_ROWS = 500_000;
@@ -52,9 +59,12 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
     hotData: hotDataClient(env),
     analytics: {
       catalog: catalogOf(env),
-      loader: r2RawLoader(env.SOURCE_BUCKET, () => openDuckDB()),
+      loader: r2RawLoader(env.SOURCE_BUCKET, async () => (openedEngine = await openDuckDB())),
       // DuckDB-WASM is instantiated once per isolate, on the first lake question (~0.4 s), never at start-up.
-      engine: { query: async (sql, params) => (await openDuckDB()).query(sql, params) },
+      engine: {
+        query: async (sql, params) => (await openDuckDB()).query(sql, params),
+        memoryBytes: () => engineMemoryBytes(),
+      },
       budget: { maxRows },
     },
     answerMeta: new Map(),
