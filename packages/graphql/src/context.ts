@@ -1,4 +1,4 @@
-import type { AnswerMeta, LakeFileCatalog, RawLoader, ReadBudget, SqlRunner } from "@edge-analytics/query";
+import type { AnswerCache, AnswerMeta, LakeFileCatalog, RawLoader, ReadBudget, SqlRunner } from "@edge-analytics/query";
 
 /** What the lake-backed fields need, built per request by the Worker. */
 export interface AnalyticsBackend {
@@ -6,6 +6,8 @@ export interface AnalyticsBackend {
   loader: RawLoader;
   engine: SqlRunner;
   budget: ReadBudget;
+  /** Identical questions over the same files are answered from here. */
+  cache?: AnswerCache;
 }
 
 /** The GraphQL context of the analytics fields: the caller's project (from its key) and the backend. */

@@ -1,4 +1,5 @@
 export * from "./aggregate.ts";
+export * from "./answer-cache.ts";
 export * from "./errors.ts";
 export * from "./fields.ts";
 export * from "./filters.ts";

@@ -1,5 +1,6 @@
 import { type EventType, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import { type AggregateSpec, aggregateSql, columnsFor } from "./aggregate.ts";
+import { type AnswerCache, answerCacheKey } from "./answer-cache.ts";
 import { QueryError } from "./errors.ts";
 import { type CatalogFileRef, planFiles } from "./plan.ts";
 import type { SqlValue } from "./sql.ts";
@@ -72,7 +73,7 @@ export interface AggregateAnswer<Row> {
  */
 export async function runRawAggregate<Row extends Record<string, unknown>>(
   spec: AggregateSpec,
-  deps: { catalog: LakeFileCatalog; loader: RawLoader; engine: SqlRunner; budget: ReadBudget; now?: () => number },
+  deps: { catalog: LakeFileCatalog; loader: RawLoader; engine: SqlRunner; budget: ReadBudget; cache?: AnswerCache; now?: () => number },
 ): Promise<AggregateAnswer<Row>> {
   const now = deps.now ?? Date.now;
   const started = now();
@@ -88,6 +89,14 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   }
   // Built once before anything is read, so a bad argument costs no I/O.
   aggregateSql("raw_events", spec);
+  const cacheKey = deps.cache ? await answerCacheKey(spec, plan.read) : undefined;
+  if (deps.cache && cacheKey) {
+    const hit = await deps.cache.get(cacheKey);
+    if (hit) {
+      const meta = { ...(hit.meta as unknown as AnswerMeta), cached: true, duration_ms: Math.round(now() - started) };
+      return { rows: hit.rows as Row[], totalRows: hit.totalRows, meta };
+    }
+  }
   const loaded = await deps.loader.load({
     type: spec.type,
     files: plan.read,
@@ -105,7 +114,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   }
   const totalRows = Number(rows[0]?.total_rows ?? 0);
   const cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
-  return {
+  const answer: AggregateAnswer<Row> = {
     rows: cleaned,
     totalRows,
     meta: {
@@ -122,4 +131,9 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
       engine_memory_bytes: deps.engine.memoryBytes?.() ?? null,
     },
   };
+  if (deps.cache && cacheKey) {
+    // A cache that cannot keep the answer costs the next request time, never this one its answer.
+    await deps.cache.put(cacheKey, { rows: cleaned, totalRows, meta: { ...answer.meta } }).catch(() => undefined);
+  }
+  return answer;
 }

@@ -94,3 +94,53 @@ describe("runRawAggregate", () => {
     expect(calls.at(-1)).toBe("release");
   });
 });
+
+describe("runRawAggregate with an answer cache", () => {
+  const spec: AggregateSpec = { type: "page_view", projectId: "local", range: JANUARY, dimensions: ["page_url"], metrics: ["view_count"], limit: 10 };
+
+  function harness(files: CatalogFileRef[]) {
+    const store = new Map<string, unknown>();
+    let queries = 0;
+    const deps = {
+      catalog: { files: async () => files } satisfies LakeFileCatalog,
+      loader: { load: async () => ({ name: "r", stats: { rows: 1, rowGroupsRead: 1, rowGroupsSkipped: 0, bytesRead: 1 }, release: async () => undefined }) } satisfies RawLoader,
+      engine: {
+        query: async <T>() => {
+          queries++;
+          return [{ page_url: "a", view_count: queries, total_rows: 1 }] as T[];
+        },
+      } satisfies SqlRunner,
+      budget: { maxRows: 1000 },
+      cache: { get: async (key: string) => store.get(key) as never, put: async (key: string, value: unknown) => void store.set(key, value) },
+    };
+    return { deps, store, queries: () => queries };
+  }
+
+  it("serves an identical question from the cache, marked cached, without loading or querying", async () => {
+    const { deps, queries } = harness(FILES);
+    const first = await runRawAggregate(spec, deps);
+    const second = await runRawAggregate(spec, deps);
+    expect(queries()).toBe(1);
+    expect(second.rows).toEqual(first.rows);
+    expect([first.meta.cached, second.meta.cached]).toEqual([false, true]);
+    expect(second.meta.files_read).toBe(first.meta.files_read);
+  });
+
+  it("a new file, another project or another question is a new key", async () => {
+    const { deps, queries } = harness(FILES);
+    await runRawAggregate(spec, deps);
+    await runRawAggregate({ ...spec, projectId: "other" }, deps);
+    await runRawAggregate({ ...spec, limit: 5 }, deps);
+    expect(queries()).toBe(3);
+    const grown = harness([...FILES, file("new", "2024-01-20T00:00:00.000Z", "2024-01-20T01:00:00.000Z")]);
+    grown.deps.cache = deps.cache;
+    await runRawAggregate(spec, grown.deps);
+    expect(grown.queries()).toBe(1);
+  });
+
+  it("a cache that fails to store costs nothing but the cache", async () => {
+    const { deps } = harness(FILES);
+    deps.cache.put = async () => Promise.reject(new Error("cache down"));
+    expect((await runRawAggregate(spec, deps)).rows).toHaveLength(1);
+  });
+});

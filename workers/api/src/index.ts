@@ -9,6 +9,7 @@ import { openDuckDB, type SqlEngine } from "@edge-analytics/query-engine";
 import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
+import { cacheApiAnswers } from "./answer-cache.ts";
 import { r2RawLoader } from "./raw-loader.ts";
 
 const WORKER_NAME = "analytics-api";
@@ -66,6 +67,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
         memoryBytes: () => engineMemoryBytes(),
       },
       budget: { maxRows },
+      cache: cacheApiAnswers(await caches.open("analytics-answers")),
     },
     answerMeta: new Map(),
   });

@@ -108,7 +108,8 @@ describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
   it("carries meta beside data: raw tier, files and row groups read and skipped, bytes, freshness", async () => {
     const { body } = await graphql(DESIGN_QUERY);
     const meta = body.extensions?.meta?.["analytics.pageViews"];
-    expect(meta).toMatchObject({ tiers: [{ tier: "raw", from: "2024-01-01T00:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }], files_read: 2, files_skipped: 1, cached: false });
+    expect(meta).toMatchObject({ tiers: [{ tier: "raw", from: "2024-01-01T00:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }], files_read: 2, files_skipped: 1 });
+    expect(Number(meta?.engine_memory_bytes)).toBeGreaterThan(0);
     expect(meta?.rows_scanned).toBe(first.length + second.length);
     expect(Number(meta?.bytes_read)).toBeGreaterThan(0);
     expect((meta?.freshness as Row).raw_through).toBe(new Date(Number(big.at(-1)?.timestamp)).toISOString());
@@ -165,5 +166,19 @@ describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
     expect(points.reduce((s, p) => s + p.value, 0)).toBe(71);
     // 09:00Z on January 5th is 04:00 in New York, the same local day.
     expect(points[0]?.period).toBe("2024-01-05T00:00:00");
+  });
+
+  it("serves an identical question from the Cache API (meta.cached), and a new file changes the answer", async () => {
+    const question = `{ analytics { pageViews(timeRange: { start: "2024-04-01", end: "2024-04-30" }, groupBy: ["country"]) { country view_count } } }`;
+    const first = await graphql(question);
+    const second = await graphql(question);
+    expect(first.body.extensions?.meta?.["analytics.pageViews"]?.cached).toBe(false);
+    expect(second.body.extensions?.meta?.["analytics.pageViews"]?.cached).toBe(true);
+    expect(second.body.data).toEqual(first.body.data);
+    expect(first.body.data?.analytics.pageViews).toEqual([]);
+    await putAndRegister("00000000-0000-4000-8000-000000000004", [view({ timestamp: Date.parse("2024-04-05T12:30:00Z"), country: "JP" })]);
+    const third = await graphql(question);
+    expect(third.body.extensions?.meta?.["analytics.pageViews"]?.cached).toBe(false);
+    expect(third.body.data?.analytics.pageViews).toContainEqual({ country: "JP", view_count: 1 });
   });
 });
