@@ -15,6 +15,7 @@ import { lakeColumns } from "@edge-analytics/event-schema";
 import { arrowSchemaOf, columnData, ipcStreamOf, recordBatchOf } from "../src/arrow-vectors.ts";
 import { createSqlEngine } from "../src/engine.ts";
 import { EngineError } from "../src/engine-error.ts";
+import type { SqlValue } from "../src/sql-engine.ts";
 import { bytesOf, thunkKey } from "../src/thunk-key.ts";
 import { REGENERATE_THUNKS } from "../src/workerd-fixes.ts";
 import { installedDuckDBWasmVersion, instantiateDuckDBInNode } from "./node-duckdb.ts";
@@ -116,7 +117,7 @@ async function workload(): Promise<void> {
     sql: "make_timestamp((epoch_ms(timestamp) + CASE WHEN epoch_ms(timestamp) < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END) * 1000)",
     params: [dst, 3_600_000, 7_200_000],
   };
-  const statements: [string, unknown[]][] = [
+  const statements: [string, SqlValue[]][] = [
     ["SELECT count(*) AS n, sum(time_on_page) AS s, avg(time_on_page) AS a, min(timestamp) AS lo, max(timestamp) AS hi FROM page_views", []],
     ["SELECT page_url, count(*) AS n, count(DISTINCT session_id) AS sessions FROM page_views GROUP BY page_url ORDER BY n DESC", []],
     ["SELECT approx_count_distinct(session_id) AS a, quantile_cont(time_on_page, 0.5) AS p50, quantile_disc(time_on_page, [0.9, 0.99]) AS ps, median(time_on_page) AS m FROM page_views", []],
@@ -129,7 +130,7 @@ async function workload(): Promise<void> {
     ["SELECT regexp_extract(page_url, '-(\\d+)', 1) AS n, lower(country) AS c, string_agg(DISTINCT browser, ',') AS b FROM page_views GROUP BY ALL", []],
     ["SELECT * FROM page_views ORDER BY timestamp DESC LIMIT 3", []],
   ];
-  for (const [sql, params] of statements) await engine.query(sql, params as never);
+  for (const [sql, params] of statements) await engine.query(sql, params);
   for (const bad of ["SELECT * FROM missing_table", "SELEC 1", "SELECT 'x'::INTEGER", "SELECT json_extract('{}', '$.a')"]) {
     await engine.query(bad).then(
       () => {

@@ -16,16 +16,24 @@ function streamOf(schema: Parameters<RecordBatchStreamWriter["reset"]>[1], batch
   return writer.toUint8Array(true);
 }
 
+/** The end-of-stream marker: continuation token, then a zero metadata length. */
+function endsWithEos(ipc: Uint8Array): boolean {
+  const n = ipc.byteLength;
+  return n >= 8 && ipc[n - 8] === 0xff && ipc[n - 7] === 0xff && ipc[n - 6] === 0xff && ipc[n - 5] === 0xff && ipc[n - 4] === 0 && ipc[n - 3] === 0 && ipc[n - 2] === 0 && ipc[n - 1] === 0;
+}
+
 /**
- * `ipc` as streams of at most about `maxBytes` of column data each (a record batch is sliced by
- * rows where needed; slices share the buffers, nothing is decoded), all with the same schema. The
- * first creates the table, the rest append. A stream at or under `maxBytes` comes back as is; one
- * without record batches comes back as is too (an empty table).
+ * `ipc` as complete streams of at most about `maxBytes` of column data each (a record batch is
+ * sliced by rows where needed; slices share the buffers, nothing is decoded), all with the same
+ * schema: the first creates the table, the rest append. Throws when `ipc` is not an Arrow IPC
+ * stream. A complete stream at or under `maxBytes` comes back as is. Every piece ends with the
+ * end-of-stream marker: DuckDB-WASM keeps an unfinished stream open on the connection and would
+ * continue it with the next insert's bytes (measured: garbage bytes "succeed" silently).
  */
 export function ipcChunks(ipc: Uint8Array, maxBytes: number = INSERT_CHUNK_BYTES): Uint8Array[] {
-  if (ipc.byteLength <= maxBytes) return [ipc];
   const table = tableFromIPC(ipc);
-  if (table.batches.length === 0) return [ipc];
+  if (ipc.byteLength <= maxBytes && endsWithEos(ipc)) return [ipc];
+  if (table.batches.length === 0) return [streamOf(table.schema, [])];
   const chunks: Uint8Array[] = [];
   let pending: RecordBatch[] = [];
   let pendingBytes = 0;
@@ -48,5 +56,5 @@ export function ipcChunks(ipc: Uint8Array, maxBytes: number = INSERT_CHUNK_BYTES
     }
   }
   flush();
-  return chunks.length > 0 ? chunks : [ipc];
+  return chunks.length > 0 ? chunks : [streamOf(table.schema, [])];
 }

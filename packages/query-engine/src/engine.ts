@@ -19,8 +19,9 @@ export interface EngineOptions {
 }
 
 /**
- * 64 MB: with DuckDB's own ~30 MiB of heap and a request's JS objects this stays under a Worker
- * isolate's 128 MB. See the package README "Memory" for the measured figures.
+ * 64 MB: with DuckDB's own 16-19 MiB of heap, the copies inserts make and a request's JS objects
+ * this stays under a Worker isolate's 128 MB. See the package README "Memory" for the measured
+ * figures.
  */
 export const DEFAULT_MEMORY_LIMIT = "64MB";
 

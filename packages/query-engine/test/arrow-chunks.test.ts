@@ -43,8 +43,27 @@ describe("ipcChunks", () => {
 
   it("keeps a stream without batches as it is (an empty table)", () => {
     const empty = ipcStreamOf(schema, []);
-    const chunks = ipcChunks(empty, 1);
+    const chunks = ipcChunks(empty);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]).toBe(empty);
+    // Over the limit it is written again, still one schema-only stream.
+    const [again, ...rest] = ipcChunks(empty, 1);
+    expect(rest).toEqual([]);
+    expect(tableFromIPC(again!).numRows).toBe(0);
+    expect(tableFromIPC(again!).schema.fields.map(String)).toEqual(schema.fields.map(String));
+  });
+});
+
+describe("ipcChunks on bad input", () => {
+  it("refuses bytes that are not an Arrow IPC stream", () => {
+    expect(() => ipcChunks(new TextEncoder().encode("hello world, not arrow at all"))).toThrow();
+  });
+
+  it("completes a stream that lacks its end-of-stream marker", () => {
+    const whole = ipcStreamOf(schema, [batch(0, 10)]);
+    const cut = whole.slice(0, whole.byteLength - 8);
+    const [chunk] = ipcChunks(cut);
+    expect(Array.from(chunk!.slice(-8))).toEqual([255, 255, 255, 255, 0, 0, 0, 0]);
+    expect(rowsOf(chunk!)).toEqual(rowsOf(whole));
   });
 });

@@ -165,6 +165,14 @@ describe("tables", () => {
     ]);
   });
 
+  it("refuses bytes that are not an Arrow IPC stream, and stays usable", async () => {
+    const error = await failure(engine.insertArrow("garbage", new TextEncoder().encode("hello world, not arrow at all")));
+    expect(error.kind).toBe("sql");
+    expect(error.message).toMatch(/^insertArrow\(garbage\): not an Arrow IPC stream/);
+    await engine.insertArrow("after_garbage", apiRequestsIpc([{ path: "/ok", status: 200, ms: 1 }]));
+    expect(await engine.query("SELECT path FROM after_garbage")).toEqual([{ path: "/ok" }]);
+  });
+
   it("refuses table names that are not plain identifiers", async () => {
     for (const name of ['x"; DROP TABLE requests; --', "a b", "", "1abc"]) {
       const error = await failure(engine.insertArrow(name, apiRequestsIpc([])));

@@ -10,6 +10,7 @@ import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
 import { cacheApiAnswers } from "./answer-cache.ts";
+import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { r2RawLoader } from "./raw-loader.ts";
 
 const WORKER_NAME = "analytics-api";
@@ -24,7 +25,7 @@ function engineMemoryBytes(): number {
 }
 
 /** Raw events one request may load into DuckDB (the isolate has 128 MB; README "GraphQL API" has the figures). */
-const DEFAULT_MAX_ROWS = 500_000;
+const DEFAULT_MAX_ROWS = 200_000;
 
 /**
  * The catalog Worker's read RPC. Wrangler types a service binding as a plain Fetcher, so the
@@ -63,7 +64,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
       loader: r2RawLoader(env.SOURCE_BUCKET, async () => (openedEngine = await openDuckDB())),
       // DuckDB-WASM is instantiated once per isolate, on the first lake question (~0.4 s), never at start-up.
       engine: {
-        query: async (sql, params) => (await openDuckDB()).query(sql, params),
+        query: (sql, params) => narrowingOnOutOfMemory(async () => (await openDuckDB()).query(sql, params)),
         memoryBytes: () => engineMemoryBytes(),
       },
       budget: { maxRows },

@@ -3,6 +3,7 @@
 // as one relation, dropped when the answer is out.
 import type { RawLoader } from "@edge-analytics/query";
 import { r2AsyncBuffer, readLakeFiles, type SqlEngine } from "@edge-analytics/query-engine";
+import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 
 /** Relations are per isolate; a counter keeps concurrent requests' names apart. */
 let relations = 0;
@@ -17,7 +18,7 @@ export function r2RawLoader(bucket: R2Bucket, openEngine: () => Promise<SqlEngin
       const sources = [];
       for (const file of files) sources.push({ key: file.key, file: await r2AsyncBuffer(bucket, file.key, file.bytes) });
       const lake = await readLakeFiles(sources, { type, columns, rowGroups: { timestamp: { gte: fromMs, lt: toMs }, project_id: { in: [projectId] } } });
-      await engine.insertArrow(name, lake.ipc);
+      await narrowingOnOutOfMemory(() => engine.insertArrow(name, lake.ipc));
       return {
         name,
         stats: { rows: lake.rows, rowGroupsRead: lake.rowGroupsRead, rowGroupsSkipped: lake.rowGroupsSkipped, bytesRead: lake.bytesRead },
