@@ -4,7 +4,12 @@ import type { EventType } from "./events.ts";
 
 // Only type constructors are used here: apache-arrow's builders use `new Function`, which workerd
 // forbids (NOTES.md), so writers build vectors with makeData instead.
-function arrowType(kind: ColumnKind): DataType {
+
+/**
+ * The Arrow type of a lake column kind. Timestamps carry `timestampZone` ("UTC" in the lake's
+ * files); `null` gives zone-less timestamps, for engines without time-zone support.
+ */
+export function arrowTypeOfKind(kind: ColumnKind, timestampZone: string | null = "UTC"): DataType {
   switch (kind) {
     case "string":
     case "json":
@@ -16,7 +21,7 @@ function arrowType(kind: ColumnKind): DataType {
     case "boolean":
       return new Bool();
     case "timestamp":
-      return new Timestamp(TimeUnit.MILLISECOND, "UTC");
+      return new Timestamp(TimeUnit.MILLISECOND, timestampZone);
   }
 }
 
@@ -25,6 +30,6 @@ function arrowType(kind: ColumnKind): DataType {
  * `properties` is stored as JSON text so every engine (DuckDB, Spark, Athena) can read it.
  */
 export function arrowSchemaFor(type: EventType): Schema {
-  const fields = lakeColumns(type).map((column) => new Field(column.name, arrowType(column.kind), column.nullable));
+  const fields = lakeColumns(type).map((column) => new Field(column.name, arrowTypeOfKind(column.kind), column.nullable));
   return new Schema(fields, new Map([["edge-analytics.event_type", type]]));
 }

@@ -19,6 +19,7 @@ import {
   Utf8,
 } from "apache-arrow";
 import type { ColumnKind, ColumnSpec } from "@edge-analytics/event-schema";
+import { arrowTypeOfKind } from "@edge-analytics/event-schema/arrow";
 
 /** Decoded values of one column, as hyparquet returns them (a typed array or an array with nulls). */
 export type ColumnValues = ArrayLike<unknown>;
@@ -30,19 +31,7 @@ export type ColumnValues = ArrayLike<unknown>;
  * not link, and which trap when called (measured, README "Time zones"). JSON is text.
  */
 export function arrowTypeOf(kind: ColumnKind): DataType {
-  switch (kind) {
-    case "string":
-    case "json":
-      return new Utf8();
-    case "float64":
-      return new Float64();
-    case "int64":
-      return new Int64();
-    case "boolean":
-      return new Bool();
-    case "timestamp":
-      return new Timestamp(TimeUnit.MILLISECOND);
-  }
+  return arrowTypeOfKind(kind, null);
 }
 
 /** The Arrow schema of `columns` (lake column specs, in that order) as DuckDB receives them. */
