@@ -88,12 +88,34 @@ function foldUnknownFields(
 }
 
 /**
+ * The design names an event's type `event_type`; the lake, the API and our SDKs call it `type`.
+ * Either is accepted (CONTRACT); the stored record has `type` only. Both present must agree.
+ */
+function withTypeField(raw: Record<string, unknown>): { ok: true; event: Record<string, unknown> } | { ok: false; error: FieldError } {
+  if (!Object.hasOwn(raw, "event_type")) return { ok: true, event: raw };
+  const { event_type: eventType, ...rest } = raw;
+  if (Object.hasOwn(raw, "type") && raw.type !== eventType) {
+    return { ok: false, error: { path: "event_type", message: `"${String(eventType)}" disagrees with type "${String(raw.type)}"; send one of them` } };
+  }
+  return { ok: true, event: { ...rest, type: eventType } };
+}
+
+/**
  * Validates one raw event against its type's schema, with field paths in every error. Never
  * throws: hostile input (wrong types, `__proto__` keys, deep nesting, huge strings) is reported.
  * @example validateEvent({ type: "page_view", session_id: "s1", page_url: "https://a.example/" }, limits)
  */
 export function validateEvent(raw: unknown, limits: IngestLimits): EventValidation {
   if (!isPlainObject(raw)) return { ok: false, errors: [{ path: "", message: "each event must be a JSON object" }] };
+  const typed = withTypeField(raw);
+  if (!typed.ok) {
+    const id = rawEventId(raw);
+    return id ? { ok: false, errors: [typed.error], eventId: id } : { ok: false, errors: [typed.error] };
+  }
+  return validateTyped(typed.event, limits);
+}
+
+function validateTyped(raw: Record<string, unknown>, limits: IngestLimits): EventValidation {
   const eventId = rawEventId(raw);
   const reject = (errors: FieldError[]): EventValidation => (eventId ? { ok: false, errors, eventId } : { ok: false, errors });
 
@@ -103,7 +125,7 @@ export function validateEvent(raw: unknown, limits: IngestLimits): EventValidati
     return reject([{ path: "", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }]);
   }
   if (!isEventType(raw.type)) {
-    return reject([{ path: "type", message: `must be one of ${EVENT_TYPES.join(", ")}` }]);
+    return reject([{ path: "type", message: `must be one of ${EVENT_TYPES.join(", ")} (as "type", or the design's "event_type")` }]);
   }
   const { event, errors } = foldUnknownFields(raw, knownFieldsByType.get(raw.type) ?? new Set());
   const parsed = eventInputSchemas[raw.type].safeParse(event);

@@ -194,3 +194,28 @@ describe("validateEvent: event_id echo", () => {
     expect(rejected(validateEvent({ type: "click", event_id: "x".repeat(65) }, limits)).eventId).toBeUndefined();
   });
 });
+
+describe("validateEvent: the design's event_type", () => {
+  const limits = DEFAULT_LIMITS;
+  it("takes event_type as the type, and stores it as type only", () => {
+    const result = validateEvent({ event_type: "page_view", session_id: "s", page_url: "https://a.example/" }, limits);
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.event.type).toBe("page_view");
+      expect(result.event).not.toHaveProperty("event_type");
+      expect(result.event.properties).toBeUndefined();
+    }
+  });
+
+  it("accepts both when they agree, and names event_type when they do not", () => {
+    expect(validateEvent({ type: "custom", event_type: "custom", session_id: "s", name: "x" }, limits).ok).toBe(true);
+    const result = validateEvent({ type: "custom", event_type: "page_view", session_id: "s", name: "x" }, limits);
+    expect(result).toEqual({ ok: false, errors: [{ path: "event_type", message: '"page_view" disagrees with type "custom"; send one of them' }] });
+  });
+
+  it("an unknown event_type is reported like an unknown type", () => {
+    const result = validateEvent({ event_type: "pageview", session_id: "s" }, limits);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]?.path).toBe("type");
+  });
+});
