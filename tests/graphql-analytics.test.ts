@@ -64,8 +64,9 @@ async function send(key: string, count: number, host: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  // Only project local sends here: tests/realtime-graphql.test.ts counts project other's events
+  // of the last hour, and these would be among them.
   await send("local-dev-key", 120, "gql.example");
-  await send("other-dev-key", 40, "other.example");
   await flushLake(origin);
   // The same files the API reads, for native DuckDB: every page_views file in the catalog.
   dir = mkdtempSync(join(tmpdir(), "graphql-e2e-"));
@@ -134,7 +135,7 @@ describe("GraphQL analytics over the lake, on the stack", () => {
   it("another project's key sees only its own pages", async () => {
     const answer = await client("other-dev-key").request<{ analytics: { pageViews: PageRow[] } }>(DESIGN_QUERY);
     expectSameRows(answer.analytics.pageViews, await nativePageViews("other"));
-    expect(answer.analytics.pageViews.every((r) => r.page_url.startsWith("https://other.example/"))).toBe(true);
+    expect(answer.analytics.pageViews.some((r) => r.page_url.startsWith("https://gql.example/"))).toBe(false);
   });
 
   it("the general query agrees: views per day of January", async () => {
