@@ -9,3 +9,4 @@ export * from "./run-aggregate.ts";
 export * from "./sql.ts";
 export * from "./time-range.ts";
 export * from "./time-buckets.ts";
+export * from "./listing.ts";

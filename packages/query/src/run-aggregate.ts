@@ -2,7 +2,8 @@ import { type EventType, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analy
 import { type AggregateSpec, aggregateSql, columnsFor } from "./aggregate.ts";
 import { type AnswerCache, answerCacheKey } from "./answer-cache.ts";
 import { QueryError } from "./errors.ts";
-import { type CatalogFileRef, planFiles } from "./plan.ts";
+import { type CatalogFileRef, type FilePlan, planFiles } from "./plan.ts";
+import type { TimeRange } from "./time-range.ts";
 import type { SqlValue } from "./sql.ts";
 
 /** The catalog as the read path needs it: the active files of a raw table. */
@@ -66,6 +67,40 @@ export interface AggregateAnswer<Row> {
 }
 
 /**
+ * The files a question over `type` in `range` reads, refused before anything is read when they
+ * hold more raw events than one request may load, with what to change.
+ */
+export async function planWithinBudget(type: EventType, range: TimeRange, deps: { catalog: LakeFileCatalog; budget: ReadBudget }): Promise<FilePlan> {
+  const plan = planFiles(await deps.catalog.files(TABLE_BY_EVENT_TYPE[type]), range);
+  if (plan.rows > deps.budget.maxRows) {
+    throw new QueryError(
+      "OVER_BUDGET",
+      `this question reads ${plan.rows.toLocaleString("en-US")} raw events in ${plan.read.length} files, more than one request may load ` +
+        `(${deps.budget.maxRows.toLocaleString("en-US")}): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions`,
+      "timeRange",
+    );
+  }
+  return plan;
+}
+
+/** The meta of an answer computed from raw files. */
+export function rawMeta(range: TimeRange, plan: FilePlan, stats: LoadStats, engine: SqlRunner, durationMs: number): AnswerMeta {
+  return {
+    tiers: [{ tier: "raw", from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() }],
+    files_read: plan.read.length,
+    files_skipped: plan.skipped,
+    row_groups_read: stats.rowGroupsRead,
+    row_groups_skipped: stats.rowGroupsSkipped,
+    bytes_read: stats.bytesRead,
+    rows_scanned: stats.rows,
+    freshness: { mart_built_at: null, raw_through: plan.rawThrough, realtime_through: null },
+    cached: false,
+    duration_ms: durationMs,
+    engine_memory_bytes: engine.memoryBytes?.() ?? null,
+  };
+}
+
+/**
  * Answers an aggregate from raw files: the catalog's files for the range, loaded into the
  * engine (only the columns needed), aggregated there over first copies, released. A question
  * whose files hold more rows than the budget is refused before anything is read, with what to
@@ -77,16 +112,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
 ): Promise<AggregateAnswer<Row>> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const table = TABLE_BY_EVENT_TYPE[spec.type];
-  const plan = planFiles(await deps.catalog.files(table), spec.range);
-  if (plan.rows > deps.budget.maxRows) {
-    throw new QueryError(
-      "OVER_BUDGET",
-      `this question reads ${plan.rows.toLocaleString("en-US")} raw events in ${plan.read.length} files, more than one request may load ` +
-        `(${deps.budget.maxRows.toLocaleString("en-US")}): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions`,
-      "timeRange",
-    );
-  }
+  const plan = await planWithinBudget(spec.type, spec.range, deps);
   // Built once before anything is read, so a bad argument costs no I/O.
   aggregateSql("raw_events", spec);
   const cacheKey = deps.cache ? await answerCacheKey(spec, plan.read) : undefined;
@@ -114,23 +140,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   }
   const totalRows = Number(rows[0]?.total_rows ?? 0);
   const cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
-  const answer: AggregateAnswer<Row> = {
-    rows: cleaned,
-    totalRows,
-    meta: {
-      tiers: [{ tier: "raw", from: new Date(spec.range.fromMs).toISOString(), to: new Date(spec.range.toMs).toISOString() }],
-      files_read: plan.read.length,
-      files_skipped: plan.skipped,
-      row_groups_read: loaded.stats.rowGroupsRead,
-      row_groups_skipped: loaded.stats.rowGroupsSkipped,
-      bytes_read: loaded.stats.bytesRead,
-      rows_scanned: loaded.stats.rows,
-      freshness: { mart_built_at: null, raw_through: plan.rawThrough, realtime_through: null },
-      cached: false,
-      duration_ms: Math.round(now() - started),
-      engine_memory_bytes: deps.engine.memoryBytes?.() ?? null,
-    },
-  };
+  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, Math.round(now() - started)) };
   if (deps.cache && cacheKey) {
     // A cache that cannot keep the answer costs the next request time, never this one its answer.
     await deps.cache.put(cacheKey, { rows: cleaned, totalRows, meta: { ...answer.meta } }).catch(() => undefined);
