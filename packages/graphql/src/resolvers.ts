@@ -9,6 +9,7 @@ import {
   QueryError,
   resolveTimeRange,
   runRawAggregate,
+  runRawListing,
   type TimeRange,
   type TimeRangeInput,
 } from "@edge-analytics/query";
@@ -165,6 +166,43 @@ export const analyticsResolvers = {
     timeSeries: answering<{ metric: string; timeRange: TimeRangeInput; granularity: Granularity; timezone?: string | null; filter?: unknown }>(async (args, context, info) => {
       const answer = await runGeneralQuery({ metrics: [args.metric], timeRange: args.timeRange, granularity: args.granularity, timezone: args.timezone ?? null, filter: args.filter, limit: 10_000 }, context, info);
       return answer.rows.map((row) => ({ period: row.period, value: Number(row[args.metric] ?? 0) }));
+    }),
+    apiPerformance: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      const metrics = ["requests", "errors", "error_rate", "latency_p50", "latency_p95", "latency_p99"];
+      return (await runGeneralQuery({ metrics, dimensions: ["method", "path"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 50 }, context, info)).rows;
+    }),
+    usage: answering<{ timeRange: TimeRangeInput; granularity?: Granularity | null; timezone?: string | null; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      const answer = await runGeneralQuery(
+        { metrics: ["quantity", "usage_events"], dimensions: ["organization_id", "sku", "unit"], timeRange: args.timeRange, granularity: args.granularity ?? null, timezone: args.timezone ?? null, filter: args.filter, limit: args.limit ?? 1000, includeBots: true },
+        context,
+        info,
+      );
+      return answer.rows;
+    }),
+    videoEngagement: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      const answer = await runGeneralQuery({ metrics: ["plays", "completions"], dimensions: ["video_id"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 100 }, context, info);
+      return answer.rows.map((row) => ({ ...row, completion_rate: Number(row.plays) > 0 ? Number(row.completions) / Number(row.plays) : null }));
+    }),
+    activeUsers: answering<{ timeRange: TimeRangeInput; granularity: Granularity; timezone?: string | null }>(async (args, context, info) => {
+      const answer = await runGeneralQuery({ metrics: ["unique_users", "unique_sessions"], timeRange: args.timeRange, granularity: args.granularity, timezone: args.timezone ?? null, limit: 10_000 }, context, info);
+      return answer.rows.map((row) => ({ period: row.period, users: row.unique_users, sessions: row.unique_sessions }));
+    }),
+    events: answering<{ type: EventType; timeRange: TimeRangeInput; filter?: unknown; first?: number | null; after?: string | null; includeBots?: boolean | null }>(async (args, context, info) => {
+      if (args.filter !== undefined && args.filter !== null && !isFilter(args.filter)) throw new QueryError("BAD_ARGUMENT", "must be an object", "filter");
+      const page = await runRawListing(
+        {
+          type: args.type,
+          projectId: context.projectId,
+          range: resolveTimeRange(args.timeRange),
+          ...(isFilter(args.filter) ? { filter: withoutNulls(args.filter) as Filter } : {}),
+          first: args.first ?? 50,
+          ...(args.after ? { after: args.after } : {}),
+          includeBots: args.includeBots ?? true,
+        },
+        context.analytics,
+      );
+      context.answerMeta.set(pathKey(info), page.meta);
+      return { nodes: page.nodes, pageInfo: page.pageInfo };
     }),
     top: answering<{ dimension: string; metric: string; timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
       const answer = await runGeneralQuery({ metrics: [args.metric], dimensions: [args.dimension], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 10 }, context, info);

@@ -1,4 +1,4 @@
-import type { ColumnKind, EventType } from "@edge-analytics/event-schema";
+import { type ColumnKind, EVENT_TYPES, type EventType } from "@edge-analytics/event-schema";
 import { dimensionsOf, EVENT_TYPE_OF_METRIC, GRANULARITIES, kindOf, metricsOf } from "@edge-analytics/query";
 
 /** GraphQL's scalar and filter input for each dimension kind. */
@@ -60,6 +60,8 @@ export function analyticsTypeDefs(): string {
   input IntFilter { eq: Int neq: Int in: [Int!] gt: Int gte: Int lt: Int lte: Int is_set: Boolean }
 ${eventTypeDefs("page_view")}
   scalar JSON
+  "The event types, generated from the schemas."
+  enum EventType { ${EVENT_TYPES.join(" ")} }
   enum Granularity { ${GRANULARITIES.join(" ")} }
   enum Compare { PREVIOUS_PERIOD YEAR_OVER_YEAR }
 
@@ -74,6 +76,14 @@ ${eventTypeDefs("page_view")}
     "The same question over the comparison period, when compare was asked."
     comparison: QueryAnswer
   }
+
+  type ApiEndpoint { method: String path: String requests: Int! errors: Int! error_rate: Float latency_p50: Float latency_p95: Float latency_p99: Float }
+  type UsageTotal { period: String organization_id: String sku: String unit: String quantity: Float usage_events: Int! }
+  type VideoEngagement { video_id: String plays: Int! completions: Int! completion_rate: Float }
+  type ActiveUsers { period: String! users: Int! sessions: Int! }
+  type PageInfo { hasNextPage: Boolean! endCursor: String }
+  "Events as stored: every field of the type, timestamps ISO-8601, properties an object."
+  type EventPage { nodes: [JSON!]! pageInfo: PageInfo! }
 
   type TimePoint { "The period's start, local wall time in the asked zone." period: String! value: Float! }
   type TopRow { value: String count: Float! }
@@ -101,6 +111,21 @@ ${eventTypeDefs("page_view")}
 
     "One metric per period, in time order."
     timeSeries(metric: String! = "view_count", timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC", filter: JSON): [TimePoint!]!
+
+    "API performance per endpoint (method and path): requests, 5xx errors and rate, latency percentiles in ms."
+    apiPerformance(timeRange: TimeRange!, filter: JSON, limit: Int = 50): [ApiEndpoint!]!
+
+    "Usage per organization, sku and unit (for billing), per period when a granularity is given."
+    usage(timeRange: TimeRange!, granularity: Granularity, timezone: String = "UTC", filter: JSON, limit: Int = 1000): [UsageTotal!]!
+
+    "Video engagement per video: plays, completions and their ratio."
+    videoEngagement(timeRange: TimeRange!, filter: JSON, limit: Int = 100): [VideoEngagement!]!
+
+    "Identified users and sessions with page views, per period."
+    activeUsers(timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC"): [ActiveUsers!]!
+
+    "Raw events of one type, newest first, each once; page with first / after (pageInfo.endCursor)."
+    events(type: EventType!, timeRange: TimeRange!, filter: JSON, first: Int = 50, after: String, includeBots: Boolean = true): EventPage!
 
     "The top values of one dimension by a metric (pages: page_url, referrers: referrer, countries: country, browsers, devices: device_type, UTM: utm_source ...)."
     top(dimension: String!, metric: String! = "view_count", timeRange: TimeRange!, filter: JSON, limit: Int = 10): [TopRow!]!

@@ -49,6 +49,23 @@ const fileC: Record_[] = [...fileA.slice(0, 5).map((r) => ({ ...r, received_at: 
 let dir: string;
 let db: NativeDuckDB;
 const catalogFiles: CatalogFileRef[] = [];
+const apiFiles: CatalogFileRef[] = [];
+// API requests of one day: two endpoints, one slow and failing now and then.
+const apiRequests: Record_[] = Array.from({ length: 40 }, (_, i) => ({
+  type: "api_request",
+  event_id: `00000000-0000-7000-9000-${String(i).padStart(12, "0")}`,
+  timestamp: Date.parse("2024-01-12T09:00:00Z") + i * 60_000,
+  received_at: Date.parse("2024-01-12T09:00:00Z") + i * 60_000 + 100,
+  session_id: "server",
+  project_id: "local",
+  environment: "production",
+  is_bot: false,
+  method: i % 2 ? "GET" : "POST",
+  path: i % 2 ? "/v1/items/:id" : "/v1/orders",
+  status_code: i % 10 === 0 ? 503 : 200,
+  duration_ms: (i % 2 ? 10 : 100) + i,
+  organization_id: `org_${i % 3}`,
+}));
 let relations = 0;
 
 beforeAll(async () => {
@@ -60,6 +77,9 @@ beforeAll(async () => {
     const times = records.map((r) => Number(r.timestamp));
     catalogFiles.push({ key: `${name}.parquet`, rows: records.length, bytes: bytes.byteLength, min_timestamp: new Date(Math.min(...times)).toISOString(), max_timestamp: new Date(Math.max(...times)).toISOString() });
   }
+  const apiBytes = encodeLakeRows("api_request", apiRequests.map((r) => lakeRowFromRecord("api_request", r)));
+  writeFileSync(join(dir, "api.parquet"), apiBytes);
+  apiFiles.push({ key: "api.parquet", rows: apiRequests.length, bytes: apiBytes.byteLength, min_timestamp: "2024-01-12T09:00:00.000Z", max_timestamp: "2024-01-12T09:39:00.000Z" });
   db = await openNativeDuckDB();
 });
 afterAll(() => {
@@ -69,11 +89,19 @@ afterAll(() => {
 
 /** Native DuckDB reads the planned files' columns into a temporary table, as the Worker's loader does with DuckDB-WASM. */
 const loader: RawLoader = {
-  async load({ files, columns }) {
+  async load({ type, files, columns }) {
     const name = `raw_${++relations}`;
-    const known = new Set(lakeColumns("page_view").map((c) => c.name));
+    const known = new Set(lakeColumns(type).map((c) => c.name));
     const list = files.map((f) => `'${join(dir, f.key)}'`).join(", ");
-    await db.run(`CREATE TEMP TABLE ${name} AS SELECT ${columns.filter((c) => known.has(c)).map((c) => `"${c}"`).join(", ")} FROM read_parquet([${list}], union_by_name = true)`);
+    const selected = columns.filter((c) => known.has(c));
+    if (files.length === 0) {
+      // No file to read: an empty relation with the table's columns, as the Worker's loader gives.
+      const types = { string: "VARCHAR", float64: "DOUBLE", int64: "BIGINT", boolean: "BOOLEAN", timestamp: "TIMESTAMPTZ", json: "VARCHAR" } as const;
+      const specs = lakeColumns(type).filter((c) => selected.includes(c.name));
+      await db.run(`CREATE TEMP TABLE ${name} (${specs.map((c) => `"${c.name}" ${types[c.kind]}`).join(", ")})`);
+    } else {
+      await db.run(`CREATE TEMP TABLE ${name} AS SELECT ${selected.map((c) => `"${c}"`).join(", ")} FROM read_parquet([${list}], union_by_name = true)`);
+    }
     const rows = (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`))[0]?.n ?? 0;
     return { name, stats: { rows, rowGroupsRead: files.length, rowGroupsSkipped: 0, bytesRead: files.reduce((s, f) => s + f.bytes, 0) }, release: () => db.run(`DROP TABLE ${name}`) };
   },
@@ -86,7 +114,7 @@ function yoga(projectId = "local", maxRows = 1_000_000) {
     context: () => ({
       projectId,
       answerMeta: new Map(),
-      analytics: { catalog: { files: async () => catalogFiles }, loader, engine: db, budget: { maxRows } },
+      analytics: { catalog: { files: async (table: string) => (table === "page_views" ? catalogFiles : table === "api_requests" ? apiFiles : []) }, loader, engine: db, budget: { maxRows } },
     }),
   });
 }
@@ -232,5 +260,58 @@ describe("analytics.query, timeSeries and top", () => {
     const answer = await ask(`{ analytics { query(${argument}, ${JAN}) { rows } } }`);
     expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_ARGUMENT");
     expect(answer.errors?.[0]?.message).toContain(message);
+  });
+});
+
+describe("typed fields over the general query", () => {
+  const JAN = `timeRange: { start: "2024-01-01", end: "2024-01-31" }`;
+
+  it("apiPerformance: requests, 5xx and latency percentiles per endpoint", async () => {
+    const answer = await ask(`{ analytics { apiPerformance(${JAN}) { method path requests errors error_rate latency_p50 latency_p95 latency_p99 } } }`);
+    expect(answer.errors).toBeUndefined();
+    const rows = (answer.data?.analytics as unknown as { apiPerformance: Record_[] }).apiPerformance;
+    for (const [method, path] of [["GET", "/v1/items/:id"], ["POST", "/v1/orders"]] as const) {
+      const mine = apiRequests.filter((r) => r.method === method);
+      const durations = mine.map((r) => Number(r.duration_ms)).sort((a, b) => a - b);
+      const row = rows.find((r) => r.path === path);
+      expect(row).toMatchObject({ method, requests: mine.length, errors: mine.filter((r) => Number(r.status_code) >= 500).length });
+      // quantile_cont: linear interpolation between the two nearest ranks.
+      const at = (q: number) => {
+        const position = q * (durations.length - 1);
+        const low = Math.floor(position);
+        return (durations[low] ?? 0) + ((durations[Math.ceil(position)] ?? 0) - (durations[low] ?? 0)) * (position - low);
+      };
+      expect(row?.latency_p50).toBeCloseTo(at(0.5), 9);
+      expect(row?.latency_p95).toBeCloseTo(at(0.95), 9);
+    }
+  });
+
+  it("usage is empty without usage events; videoEngagement too; activeUsers counts users and sessions per day", async () => {
+    const answer = await ask(`{ analytics { usage(${JAN}) { organization_id quantity } videoEngagement(${JAN}) { video_id plays } activeUsers(${JAN}) { period users sessions } } }`);
+    expect(answer.errors).toBeUndefined();
+    const data = answer.data?.analytics as unknown as { usage: unknown[]; videoEngagement: unknown[]; activeUsers: { period: string; users: number; sessions: number }[] };
+    expect(data.usage).toEqual([]);
+    expect(data.videoEngagement).toEqual([]);
+    expect(data.activeUsers).toEqual([{ period: "2024-01-10T00:00:00", users: 3, sessions: 5 }]);
+  });
+
+  it("events lists raw events newest first, each once, page by page", async () => {
+    const ids: string[] = [];
+    let after = "";
+    for (let page = 0; page < 20; page++) {
+      const answer = await ask(`{ analytics { events(type: page_view, ${JAN}, first: 20${after ? `, after: "${after}"` : ""}) { nodes pageInfo { hasNextPage endCursor } } } }`);
+      expect(answer.errors).toBeUndefined();
+      const events = (answer.data?.analytics as unknown as { events: { nodes: Record_[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }).events;
+      ids.push(...events.nodes.map((n) => String(n.event_id)));
+      if (!events.pageInfo.hasNextPage) break;
+      after = events.pageInfo.endCursor;
+    }
+    // Bots are listed (includeBots defaults to true here): 50 humans + 1 bot of project local in January.
+    expect(ids.length).toBe(51);
+    expect(new Set(ids).size).toBe(51);
+    const first = await ask(`{ analytics { events(type: page_view, ${JAN}, first: 1) { nodes } } }`);
+    const node = (first.data?.analytics as unknown as { events: { nodes: Record_[] } }).events.nodes[0];
+    expect(node).toMatchObject({ type: "page_view", project_id: "local" });
+    expect(String(node?.timestamp)).toMatch(/^2024-01-\d\dT\d\d:\d\d:00\.000Z$/);
   });
 });

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventType } from "@edge-analytics/event-schema";
+import type { EventType } from "@edge-analytics/event-schema";
 import {
   type AnalyticsEngineSqlClient,
   apiDurationQuantiles,
@@ -15,10 +15,8 @@ export interface GraphQLContext extends AnalyticsContext {
   hotData: AnalyticsEngineSqlClient;
 }
 
-// The event type enum is generated from the schemas, never restated.
+// The event type enum (generated from the schemas) comes with the analytics type definitions.
 const typeDefs = /* GraphQL */ `
-  enum EventType { ${EVENT_TYPES.join(" ")} }
-
   type Query {
     "Real-time figures from Analytics Engine over the last minutes (sampled; counts are weighted)."
     realtime(minutes: Int = 60): Realtime!
