@@ -10,3 +10,4 @@ export * from "./sql.ts";
 export * from "./time-range.ts";
 export * from "./time-buckets.ts";
 export * from "./listing.ts";
+export * from "./resident-relations.ts";

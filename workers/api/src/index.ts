@@ -25,7 +25,7 @@ function engineMemoryBytes(): number {
 }
 
 /** Raw events one request may load into DuckDB (the isolate has 128 MB; README "GraphQL API" has the figures). */
-const DEFAULT_MAX_ROWS = 200_000;
+const DEFAULT_MAX_ROWS = 100_000;
 
 /**
  * The catalog Worker's read RPC. Wrangler types a service binding as a plain Fetcher, so the

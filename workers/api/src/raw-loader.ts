@@ -1,17 +1,24 @@
 // The planner's RawLoader over R2 and DuckDB-WASM: the planned files' needed columns, decoded
 // from Parquet (row groups outside the range or project skipped by their statistics), inserted
-// as one relation, dropped when the answer is out.
-import type { RawLoader } from "@edge-analytics/query";
+// as one relation, kept resident for the next question over the same data (packages/query
+// residentRelations) and dropped before other data loads.
+import { type RawLoader, residentRelations } from "@edge-analytics/query";
 import { r2AsyncBuffer, readLakeFiles, type SqlEngine } from "@edge-analytics/query-engine";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 
 /** Relations are per isolate; a counter keeps concurrent requests' names apart. */
 let relations = 0;
+/** The isolate's loader: the relations it keeps live in the isolate's one engine. */
+let isolateLoader: RawLoader | undefined;
 
-/** Loads raw lake files from `bucket` into the engine (opened on first use: realtime-only requests never pay for it). */
+/**
+ * Loads raw lake files from `bucket` into the engine (opened on first use: realtime-only requests
+ * never pay for it). One loader per isolate: bindings do not change within an isolate, and the
+ * resident relation must be shared by its requests.
+ */
 export function r2RawLoader(bucket: R2Bucket, openEngine: () => Promise<SqlEngine>): RawLoader {
-  return {
-    async load({ type, files, columns, projectId, fromMs, toMs }) {
+  isolateLoader ??= residentRelations(
+    async ({ type, files, columns, projectId, fromMs, toMs }) => {
       const engine = await openEngine();
       const name = `raw_${++relations}`;
       // One file's footer read at a time keeps this request within Workers' six open connections.
@@ -22,8 +29,10 @@ export function r2RawLoader(bucket: R2Bucket, openEngine: () => Promise<SqlEngin
       return {
         name,
         stats: { rows: lake.rows, rowGroupsRead: lake.rowGroupsRead, rowGroupsSkipped: lake.rowGroupsSkipped, bytesRead: lake.bytesRead },
-        release: () => engine.dropTable(name),
+        drop: () => engine.dropTable(name),
       };
     },
-  };
+    { keep: 1 },
+  );
+  return isolateLoader;
 }
