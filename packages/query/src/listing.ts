@@ -94,6 +94,7 @@ export async function runRawListing(
   const started = now();
   const plan = await planWithinBudget(spec.type, spec.range, deps);
   listingSql("raw_events", spec);
+  const loadStarted = now();
   const loaded = await deps.loader.load({
     type: spec.type,
     files: plan.read,
@@ -102,6 +103,7 @@ export async function runRawListing(
     fromMs: spec.range.fromMs,
     toMs: spec.range.toMs,
   });
+  const sqlStarted = now();
   let rows: Record<string, unknown>[];
   try {
     const query = listingSql(loaded.name, spec);
@@ -124,6 +126,10 @@ export async function runRawListing(
       hasNextPage: rows.length > spec.first,
       endCursor: last ? encodeCursor({ timestampMs: Number(last.timestamp), eventId: String(last.event_id) }) : null,
     },
-    meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, Math.round(now() - started)),
+    meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, {
+      durationMs: Math.round(now() - started),
+      loadMs: Math.round(sqlStarted - loadStarted),
+      sqlMs: Math.round(now() - sqlStarted),
+    }),
   };
 }

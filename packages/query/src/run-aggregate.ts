@@ -50,6 +50,9 @@ export interface AnswerMeta {
   freshness: { mart_built_at: string | null; raw_through: string | null; realtime_through: string | null };
   cached: boolean;
   duration_ms: number;
+  /** Of duration_ms: loading the files' rows into the engine (R2 reads, Parquet decode, insert), and the SQL. */
+  load_ms: number;
+  sql_ms: number;
   /** The engine's memory after answering (bytes), when it reports one: how close the isolate is to its 128 MB. */
   engine_memory_bytes: number | null;
 }
@@ -84,7 +87,13 @@ export async function planWithinBudget(type: EventType, range: TimeRange, deps: 
 }
 
 /** The meta of an answer computed from raw files. */
-export function rawMeta(range: TimeRange, plan: FilePlan, stats: LoadStats, engine: SqlRunner, durationMs: number): AnswerMeta {
+export function rawMeta(
+  range: TimeRange,
+  plan: FilePlan,
+  stats: LoadStats,
+  engine: SqlRunner,
+  timings: { durationMs: number; loadMs: number; sqlMs: number },
+): AnswerMeta {
   return {
     tiers: [{ tier: "raw", from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() }],
     files_read: plan.read.length,
@@ -95,7 +104,9 @@ export function rawMeta(range: TimeRange, plan: FilePlan, stats: LoadStats, engi
     rows_scanned: stats.rows,
     freshness: { mart_built_at: null, raw_through: plan.rawThrough, realtime_through: null },
     cached: false,
-    duration_ms: durationMs,
+    duration_ms: timings.durationMs,
+    load_ms: timings.loadMs,
+    sql_ms: timings.sqlMs,
     engine_memory_bytes: engine.memoryBytes?.() ?? null,
   };
 }
@@ -123,6 +134,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
       return { rows: hit.rows as Row[], totalRows: hit.totalRows, meta };
     }
   }
+  const loadStarted = now();
   const loaded = await deps.loader.load({
     type: spec.type,
     files: plan.read,
@@ -131,6 +143,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
     fromMs: spec.range.fromMs,
     toMs: spec.range.toMs,
   });
+  const sqlStarted = now();
   let rows: (Row & { total_rows?: number })[];
   try {
     const query = aggregateSql(loaded.name, spec);
@@ -140,7 +153,9 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   }
   const totalRows = Number(rows[0]?.total_rows ?? 0);
   const cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
-  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, Math.round(now() - started)) };
+  const finished = now();
+  const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(finished - sqlStarted) };
+  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, timings) };
   if (deps.cache && cacheKey) {
     // A cache that cannot keep the answer costs the next request time, never this one its answer.
     await deps.cache.put(cacheKey, { rows: cleaned, totalRows, meta: { ...answer.meta } }).catch(() => undefined);
