@@ -17,7 +17,7 @@ const TEST_API_KEYS = JSON.stringify({
 });
 
 // The producer Worker that calls ingestion through a service binding, as a user's Worker would.
-// Auxiliary Workers in the pool must be plain JS modules (NOTES.md).
+// Auxiliary Workers in the pool must be plain JS modules (the pool does not bundle them).
 const PRODUCER_WORKER = /* js */ `
 export default {
   async fetch(request, env) {
@@ -39,7 +39,7 @@ export default {
 /**
  * The catalog Worker, bundled for the ingestion tests: the sink registers every file it writes
  * there over RPC, so the lake tests run against the real catalog (auxiliary Workers in the pool
- * must be plain JS, NOTES.md). Rebuilt on every run, like wrangler would.
+ * must be plain JS). Rebuilt on every run, like wrangler would.
  */
 const CATALOG_BUNDLE = "node_modules/.cache/edge-analytics/analytics-catalog.mjs";
 buildSync({
@@ -139,7 +139,7 @@ export default defineConfig({
       {
         // The API Worker against its real wrangler-api.toml (R2 buckets of the lake). Its engine
         // tests instantiate DuckDB-WASM in workerd: wrangler's `[alias]` for the blocking build is
-        // not applied by the pool, so it is repeated here (NOTES.md); the 34 MB duckdb-eh.wasm is
+        // not applied by the pool, so it is repeated here; the 34 MB duckdb-eh.wasm is
         // imported from the hoisted node_modules, which needs this project's root at the monorepo root.
         plugins: [
           cloudflareTest({
@@ -158,7 +158,7 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["workers/api/test/**/*.test.ts"],
-          // Importing the wasm takes ~20 s (NOTES.md); instantiating DuckDB ~0.5 s per isolate.
+          // Importing the wasm takes ~20 s (measured); instantiating DuckDB ~0.5 s per isolate.
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

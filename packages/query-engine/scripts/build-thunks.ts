@@ -1,5 +1,5 @@
 // Generates packages/query-engine/generated/: the "JS function to wasm" thunk modules DuckDB-WASM
-// compiles at start-up, which workerd refuses to compile (NOTES.md, fix 4 in src/workerd-fixes.ts).
+// compiles at start-up, which workerd refuses to compile (fix 4 in src/workerd-fixes.ts).
 // It runs the same build in Node (scripts/node-duckdb.ts) with every wasm compilation recorded,
 // through the engine and a representative workload (Arrow insert, aggregates, GROUP BY, window
 // functions, date_trunc with a time zone, approx_count_distinct, quantiles, bound parameters,

@@ -1,5 +1,5 @@
 // An Arrow IPC stream cut into smaller streams for DuckDB-WASM's insert, which copies the whole
-// stream it is given into the wasm heap (NOTES.md) before building the table: the heap never
+// stream it is given into the wasm heap (measured: README "Memory") before building the table: the heap never
 // shrinks, so the largest single insert sets it for the isolate's life. Measured with 100k page
 // views x 25 columns (a 23 MiB stream) into the engine's compressed database: one insert left
 // the heap at 72 MiB, 2 MiB pieces at 40 MiB (1 MiB pieces: the same heap, slower queries).

@@ -1,6 +1,6 @@
 // DuckDB's result (an Arrow IPC file) as plain row objects, with the type mapping SqlEngine
 // documents. Read with apache-arrow's IPC reader, which needs no code generation (only its
-// Builders do, NOTES.md).
+// Builders do: workerd forbids code generation).
 import { type DataType, type Field, Type, tableFromIPC } from "apache-arrow";
 import { EngineError } from "./engine-error.ts";
 

@@ -1,7 +1,7 @@
 // Arrow columns built directly with makeData from decoded Parquet values: apache-arrow's
 // Builders (and vectorFromArray) generate code with `new Function`, which workerd forbids
-// (NOTES.md "Parquet and Arrow in workerd"). Only type constructors, makeData and the IPC writer
-// are used; test/arrow-vectors.test.ts runs this under --disallow-code-generation-from-strings.
+// (EvalError: code generation from strings disallowed). Only type constructors, makeData and the
+// IPC writer are used; workers/api/test/engine-lake.test.ts runs this in workerd.
 import {
   Bool,
   type Data,

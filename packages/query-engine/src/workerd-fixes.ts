@@ -1,5 +1,5 @@
 // The five fixes that let DuckDB-WASM's blocking browser build (dist/duckdb-browser-blocking.mjs
-// with duckdb-eh.wasm) run in workerd, measured in NOTES.md "DuckDB-WASM in workerd" for
+// with duckdb-eh.wasm) run in workerd, as measured for
 // @duckdb/duckdb-wasm 1.32.0. Each is a named function with its own test
 // (test/workerd-fixes.test.ts in Node, workers/api/test/engine.test.ts in workerd); each function
 // that changes a global returns the function that puts it back, so the changes last only as long
@@ -24,7 +24,7 @@ export const DUCKDB_BLOCKING_BUILD = "node_modules/@duckdb/duckdb-wasm/dist/duck
 /**
  * Fix 1: the bundler alias from {@link DUCKDB_BLOCKING_SPECIFIER} to the blocking browser build.
  * wrangler-api.toml's `[alias]` holds the same entry (with `root` = "."); the vitest pool does not
- * apply wrangler's `alias`, so vitest.config.ts passes this as `resolve.alias` (NOTES.md).
+ * apply wrangler's `alias`, so vitest.config.ts passes this as `resolve.alias`.
  * @example blockingBuildAlias("/repo") // { "@duckdb/duckdb-wasm/blocking": "/repo/node_modules/…/duckdb-browser-blocking.mjs" }
  */
 export function blockingBuildAlias(root: string): Record<string, string> {
