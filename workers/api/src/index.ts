@@ -33,8 +33,18 @@ const DEFAULT_MAX_ROWS = 100_000;
  * one typed catalog interface).
  */
 function catalogOf(env: ApiEnv): LakeFileCatalog {
-  const rpc = env.CATALOG as unknown as { files(table: LakeTableName): Promise<CatalogFileRef[]> };
-  return { files: (table) => rpc.files(table) };
+  const rpc = env.CATALOG as unknown as { files(table: LakeTableName): Promise<CatalogFileRef[] & Partial<Disposable>> };
+  return {
+    async files(table) {
+      const result = await rpc.files(table);
+      // An RPC result holds resources until disposed (Workers RPC); the rows are plain data, copied out.
+      try {
+        return result.map((file) => ({ ...file }));
+      } finally {
+        result[Symbol.dispose]?.();
+      }
+    },
+  };
 }
 
 const yoga = createYoga<GraphQLContext>({

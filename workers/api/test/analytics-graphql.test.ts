@@ -51,8 +51,9 @@ const big = Array.from({ length: 6000 }, (_, i) => view({ timestamp: Date.parse(
 async function putAndRegister(name: string, rows: Row[]) {
   const key = `events/page_views/year=2024/month=01/day=05/hour=08/${name}.parquet`;
   await env.SOURCE_BUCKET.put(key, encodeLakeRows("page_view", rows.map((r) => lakeRowFromRecord("page_view", r))));
-  const catalog = env.CATALOG as unknown as { registerFile(bucket: string, key: string): Promise<unknown> };
-  await catalog.registerFile("analytics-source", key);
+  const catalog = env.CATALOG as unknown as { registerFile(bucket: string, key: string): Promise<Partial<Disposable> | null> };
+  const registered = await catalog.registerFile("analytics-source", key);
+  registered?.[Symbol.dispose]?.();
 }
 
 beforeAll(async () => {
