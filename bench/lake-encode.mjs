@@ -18,6 +18,7 @@ import { parquetMetadata } from "hyparquet";
 import { encodeLakeRows } from "../packages/lake/src/parquet/encode-lake-rows.ts";
 import { initZstd } from "../packages/lake/src/parquet/writer/zstd.ts";
 import { encodeWithParquetWasm, parquetWasmMemoryBytes } from "./lib/parquet-wasm-encoder.ts";
+import { randomKit, seededRandom } from "./lib/seeded-random.mjs";
 
 /** Rows per second the encoder must reach. */
 export const TARGET_ROWS_PER_SECOND = 500_000;
@@ -26,18 +27,6 @@ export const TARGET_BYTES_PER_ROW = 40;
 
 const DEFAULT_ROWS = 200_000;
 const DEFAULT_RUNS = 7;
-
-/** A small deterministic PRNG (mulberry32): the same rows, hence the same file size, every run. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` realistic page_view events as ingestion stores them (objects, absent fields left out):
@@ -50,19 +39,7 @@ function seededRandom(seed) {
  */
 export function generatePageViews(count, seed = 42) {
   const random = seededRandom(seed);
-  const pick = (list) => list[Math.floor(random() * list.length)];
-  // Popular pages first: squaring a uniform number skews towards index 0.
-  const pickSkewed = (list) => list[Math.floor(random() * random() * list.length)];
-  const hex = (digits) => {
-    let text = "";
-    for (let i = 0; i < digits; i++) text += "0123456789abcdef"[Math.floor(random() * 16)];
-    return text;
-  };
-  const uuidV4 = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${"89ab"[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
-  const uuidV7 = (ms) => {
-    const time = ms.toString(16).padStart(12, "0");
-    return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(3)}-${"89ab"[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
-  };
+  const { pick, pickSkewed, uuidV4, uuidV7 } = randomKit(random);
   const optional = (value) => (random() < 0.05 ? undefined : value);
 
   const sections = ["products", "blog", "docs", "pricing", "account", "cart", "search", "help"];

@@ -6,23 +6,12 @@
 // Used by bench/graphql-page-views.mjs. Deterministic (seeded), so every run reads the same bytes.
 import { randomUUID } from "node:crypto";
 import { lakeRowFromRecord } from "@edge-analytics/test-support/lake-files";
+import { randomKit, seededRandom } from "./seeded-random.mjs";
 
 /** The sink's largest file (LAKE_ROLL_MAX_ROWS): a day over 600k rows takes two files an hour. */
 export const MAX_FILE_ROWS = 25_000;
 /** Share of a file's rows that are copies of events from the previous file (client retries). */
 export const RETRY_SHARE = 0.03;
-
-/** mulberry32: small, fast, and the same sequence every run. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n, width = 2) => String(n).padStart(width, "0");
 
@@ -38,20 +27,7 @@ const pad = (n, width = 2) => String(n).padStart(width, "0");
  */
 export function* pageViewDayFiles({ day, rows, seed, projectId = "local" }) {
   const random = seededRandom(seed);
-  const pick = (list) => list[Math.floor(random() * list.length)];
-  // Squaring a uniform number skews towards the first entries (popular pages), while the last of
-  // 200 pages still gets ~0.25% of the views, so every page appears in a 100k-row day.
-  const pickSkewed = (list) => list[Math.floor(random() * random() * list.length)];
-  const hex = (digits) => {
-    let text = "";
-    for (let i = 0; i < digits; i++) text += "0123456789abcdef"[Math.floor(random() * 16)];
-    return text;
-  };
-  const uuidV4 = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${"89ab"[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
-  const uuidV7 = (ms) => {
-    const time = ms.toString(16).padStart(12, "0");
-    return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(3)}-${"89ab"[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
-  };
+  const { pick, pickSkewed, uuidV4, uuidV7 } = randomKit(random);
   const maybe = (share, value) => (random() < share ? value : null);
 
   const sections = ["products", "blog", "docs", "pricing", "account", "cart", "search", "help"];
