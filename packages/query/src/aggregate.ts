@@ -3,7 +3,7 @@ import { QueryError } from "./errors.ts";
 import { dimensionsOf } from "./fields.ts";
 import { compileFilter, type Filter } from "./filters.ts";
 import { metricsOf } from "./metrics.ts";
-import { identifier, type SqlQuery } from "./sql.ts";
+import { identifier, type SqlFragment, type SqlQuery } from "./sql.ts";
 import { type Granularity, offsetSchedule, periodSql } from "./time-buckets.ts";
 import type { TimeRange } from "./time-range.ts";
 
@@ -34,6 +34,31 @@ export interface AggregateSpec {
 
 /** Most rows one answer may list (`limit`), and most groups a question may ask for. */
 export const AGGREGATE_LIMITS = { maxLimit: 10_000, maxDimensions: 5, maxMetrics: 20, maxOffset: 1_000_000 } as const;
+
+/**
+ * `WITH ... events AS (...)`: the project's events in the range, bots left out unless asked for,
+ * filtered, first copies only (raw files are at-least-once: one row per `event_id`, the
+ * earliest received, as dbt's staging keeps it). Aggregates and listings both read `events`.
+ */
+export function firstCopiesCte(
+  relation: string,
+  scope: { projectId: string; range: TimeRange; includeBots?: boolean | undefined },
+  filter: SqlFragment,
+): SqlFragment {
+  if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
+  const bots = scope.includeBots ? "" : `\n    AND NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false))`;
+  return {
+    sql: `WITH scoped AS (
+  SELECT * FROM ${relation}
+  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${bots}
+    AND (${filter.sql})
+), events AS (
+  SELECT * FROM scoped
+  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1
+)`,
+    params: [scope.projectId, scope.range.fromMs, scope.range.toMs, ...filter.params],
+  };
+}
 
 /** The columns an aggregate reads: what to decode from the Parquet files, and nothing more. */
 export function columnsFor(spec: AggregateSpec): string[] {
@@ -67,7 +92,6 @@ function checkInteger(value: number, min: number, max: number, argument: string)
  * @example aggregateSql("raw_page_views", { type: "page_view", projectId: "local", range, dimensions: ["page_url"], metrics: ["view_count"], limit: 10 })
  */
 export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
-  if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
   const dimensionNames = new Set(dimensionsOf(spec.type));
   const metricDefinitions = metricsOf(spec.type);
   const metricNames = new Set(Object.keys(metricDefinitions));
@@ -95,18 +119,11 @@ export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
   // Ties are broken by the groups, so pages of an answer never overlap or skip a group.
   order.push(...groups.map((d) => `${d} ASC NULLS LAST`));
 
-  const bots = spec.includeBots ? "" : `\n    AND NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false))`;
-  const sql = `WITH scoped AS (
-  SELECT * FROM ${relation}
-  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${bots}
-    AND (${filter.sql})
-), events AS (
-  SELECT * FROM scoped
-  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1
-)
+  const events = firstCopiesCte(relation, spec, filter);
+  const sql = `${events.sql}
 SELECT ${[...(period ? [`${period.sql} AS "period"`] : []), ...dimensions, ...metrics, "count(*) OVER () AS total_rows"].join(", ")}
 FROM events${groups.length > 0 ? `\nGROUP BY ${groups.join(", ")}` : ""}
 ORDER BY ${order.join(", ")}
 LIMIT ${limit} OFFSET ${offset}`;
-  return { sql, params: [spec.projectId, spec.range.fromMs, spec.range.toMs, ...filter.params, ...(period?.params ?? [])] };
+  return { sql, params: [...events.params, ...(period?.params ?? [])] };
 }

@@ -1,4 +1,5 @@
 import { type EventType, lakeColumns } from "@edge-analytics/event-schema";
+import { firstCopiesCte } from "./aggregate.ts";
 import { QueryError } from "./errors.ts";
 import { compileFilter, type Filter } from "./filters.ts";
 import { type LakeFileCatalog, type RawLoader, type ReadBudget, type SqlRunner, planWithinBudget, rawMeta, type AnswerMeta } from "./run-aggregate.ts";
@@ -50,23 +51,15 @@ function decodeCursor(text: string): Cursor {
  * follows. Timestamps are selected as epoch milliseconds, the same in every engine.
  */
 export function listingSql(relation: string, spec: ListingSpec): SqlQuery {
-  if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
   if (!Number.isInteger(spec.first) || spec.first < 1 || spec.first > MAX_PAGE_SIZE) {
     throw new QueryError("BAD_ARGUMENT", `must be an integer from 1 to ${MAX_PAGE_SIZE}`, "first");
   }
   const filter = compileFilter(spec.type, spec.filter);
   const cursor = spec.after === undefined ? undefined : decodeCursor(spec.after);
   const columns = lakeColumns(spec.type).map((c) => (c.kind === "timestamp" ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
-  const bots = spec.includeBots ? "" : `\n    AND NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false))`;
   const after = cursor ? `\n  AND (epoch_ms("timestamp") < ? OR (epoch_ms("timestamp") = ? AND "event_id" < ?))` : "";
-  const sql = `WITH scoped AS (
-  SELECT * FROM ${relation}
-  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${bots}
-    AND (${filter.sql})
-), events AS (
-  SELECT * FROM scoped
-  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1
-)
+  const events = firstCopiesCte(relation, spec, filter);
+  const sql = `${events.sql}
 SELECT ${columns.join(", ")}
 FROM events
 WHERE TRUE${after}
@@ -74,7 +67,7 @@ ORDER BY epoch_ms("timestamp") DESC, "event_id" DESC
 LIMIT ${spec.first + 1}`;
   return {
     sql,
-    params: [spec.projectId, spec.range.fromMs, spec.range.toMs, ...filter.params, ...(cursor ? [cursor.timestampMs, cursor.timestampMs, cursor.eventId] : [])],
+    params: [...events.params, ...(cursor ? [cursor.timestampMs, cursor.timestampMs, cursor.eventId] : [])],
   };
 }
 
