@@ -15,6 +15,7 @@ import {
 } from "@edge-analytics/query";
 import type { GraphQLResolveInfo } from "graphql";
 import { JSONScalar } from "./json-scalar.ts";
+import { API_PERFORMANCE_METRICS, USAGE_DIMENSIONS, USAGE_METRICS, VIDEO_METRICS } from "./type-defs.ts";
 import type { AnalyticsContext } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { pathKey, selectedFields } from "./selection.ts";
@@ -168,19 +169,18 @@ export const analyticsResolvers = {
       return answer.rows.map((row) => ({ period: row.period, value: Number(row[args.metric] ?? 0) }));
     }),
     apiPerformance: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
-      const metrics = ["requests", "errors", "error_rate", "latency_p50", "latency_p95", "latency_p99"];
-      return (await runGeneralQuery({ metrics, dimensions: ["method", "path"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 50 }, context, info)).rows;
+      return (await runGeneralQuery({ metrics: [...API_PERFORMANCE_METRICS], dimensions: ["method", "path"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 50 }, context, info)).rows;
     }),
     usage: answering<{ timeRange: TimeRangeInput; granularity?: Granularity | null; timezone?: string | null; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
       const answer = await runGeneralQuery(
-        { metrics: ["quantity", "usage_events"], dimensions: ["organization_id", "sku", "unit"], timeRange: args.timeRange, granularity: args.granularity ?? null, timezone: args.timezone ?? null, filter: args.filter, limit: args.limit ?? 1000, includeBots: true },
+        { metrics: [...USAGE_METRICS], dimensions: [...USAGE_DIMENSIONS], timeRange: args.timeRange, granularity: args.granularity ?? null, timezone: args.timezone ?? null, filter: args.filter, limit: args.limit ?? 1000, includeBots: true },
         context,
         info,
       );
       return answer.rows;
     }),
     videoEngagement: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
-      const answer = await runGeneralQuery({ metrics: ["plays", "completions"], dimensions: ["video_id"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 100 }, context, info);
+      const answer = await runGeneralQuery({ metrics: [...VIDEO_METRICS], dimensions: ["video_id"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 100 }, context, info);
       return answer.rows.map((row) => ({ ...row, completion_rate: Number(row.plays) > 0 ? Number(row.completions) / Number(row.plays) : null }));
     }),
     activeUsers: answering<{ timeRange: TimeRangeInput; granularity: Granularity; timezone?: string | null }>(async (args, context, info) => {

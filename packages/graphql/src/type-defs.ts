@@ -20,6 +20,23 @@ function dimensionField(type: EventType, name: string, as: "scalar" | "filter"):
   return `${name}: ${mapping[as]}`;
 }
 
+/** The metrics of the typed fields (resolvers ask for exactly these). */
+export const API_PERFORMANCE_METRICS = ["requests", "errors", "error_rate", "latency_p50", "latency_p95", "latency_p99"] as const;
+export const USAGE_DIMENSIONS = ["organization_id", "sku", "unit"] as const;
+export const USAGE_METRICS = ["quantity", "usage_events"] as const;
+export const VIDEO_METRICS = ["plays", "completions"] as const;
+
+/** A typed field's row: the named dimensions and metrics of an event type, with their generated GraphQL types. */
+function groupRowType(name: string, type: EventType, dimensions: readonly string[], metrics: readonly string[], extra = ""): string {
+  const definitions = metricsOf(type);
+  const metricFields = metrics.map((metric) => {
+    const definition = definitions[metric];
+    if (!definition) throw new Error(`${name}: no metric ${type}.${metric}`);
+    return `${metric}: ${definition.type}`;
+  });
+  return `type ${name} { ${[extra, ...dimensions.map((d) => dimensionField(type, d, "scalar")), ...metricFields].filter(Boolean).join(" ")} }`;
+}
+
 /** The row type and filter input of one event type, generated from its dimensions and metrics. */
 export function eventTypeDefs(type: EventType): string {
   const name = typeNameOf(type);
@@ -77,9 +94,9 @@ ${eventTypeDefs("page_view")}
     comparison: QueryAnswer
   }
 
-  type ApiEndpoint { method: String path: String requests: Int! errors: Int! error_rate: Float latency_p50: Float latency_p95: Float latency_p99: Float }
-  type UsageTotal { period: String organization_id: String sku: String unit: String quantity: Float usage_events: Int! }
-  type VideoEngagement { video_id: String plays: Int! completions: Int! completion_rate: Float }
+  ${groupRowType("ApiEndpoint", "api_request", ["method", "path"], API_PERFORMANCE_METRICS)}
+  ${groupRowType("UsageTotal", "usage", USAGE_DIMENSIONS, USAGE_METRICS, "period: String")}
+  ${groupRowType("VideoEngagement", "video_event", ["video_id"], VIDEO_METRICS, "completion_rate: Float")}
   type ActiveUsers { period: String! users: Int! sessions: Int! }
   type PageInfo { hasNextPage: Boolean! endCursor: String }
   "Events as stored: every field of the type, timestamps ISO-8601, properties an object."
