@@ -172,6 +172,24 @@ export default defineConfig({
         },
       },
       {
+        // The Analytics Engine SQL stand-in (packages/ae-sql) on workerd's SQLite, whose limits
+        // differ from node:sqlite's (expression depth 100): the acceptance corpus through a
+        // test-only Durable Object with the recorder's table. No wrangler config: it never deploys.
+        plugins: [
+          cloudflareTest({
+            main: "./packages/ae-sql/test-workerd/worker.ts",
+            miniflare: {
+              compatibilityDate: "2026-11-01",
+              durableObjects: { AE_SQL_CORPUS_STORE: { className: "AeSqlCorpusStore", useSQLite: true } },
+            },
+          }),
+        ],
+        test: {
+          name: "ae-sql-workerd",
+          include: ["packages/ae-sql/test-workerd/**/*.test.ts"],
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["tests/**/*.test.ts"],

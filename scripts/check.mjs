@@ -18,7 +18,8 @@ function run(command, args, { quiet = false } = {}) {
 /** tsc over the packages/tests and over each Worker with its own generated Env. */
 export function typecheck() {
   step("typecheck");
-  const projects = ["tsconfig.json", ...WORKERS.map((w) => join(w.dir, "tsconfig.json")).filter((p) => existsSync(join(root, p)))];
+  // Test Workers with their own Env (workerd test harnesses) are typechecked like the Workers.
+  const projects = ["tsconfig.json", ...WORKERS.map((w) => join(w.dir, "tsconfig.json")), "packages/ae-sql/test-workerd/tsconfig.json"].filter((p) => existsSync(join(root, p)));
   let ok = true;
   for (const project of projects) {
     process.stdout.write(`  tsc -p ${project}\n`);

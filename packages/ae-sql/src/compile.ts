@@ -382,6 +382,33 @@ class QueryCompiler {
     return { builder: this.builder, now: this.now, name, pos, rowOrder: scope.source.rowOrder };
   }
 
+  /**
+   * `a OR b OR c ...` parses left-deep, one level per operand, and workerd's SQLite refuses
+   * expressions deeper than 100 levels: the operands of a chain of one operator are combined as
+   * a balanced tree instead (AND and OR are associative, NULLs included). A sub-chain that is a
+   * GROUP BY key stays whole, so it still resolves to the key.
+   */
+  private logicalChain(expr: Expr, op: "AND" | "OR", ctx: Ctx, fn: FunctionContext): Value {
+    const groupKey = (e: Expr): boolean => ctx.grouped && !ctx.inAggregate && ctx.scope.groupKeys.has(this.canonical(e, ctx.scope, ctx.expanding));
+    const operands: Expr[] = [];
+    const collect = (e: Expr): void => {
+      if (e.kind === "binary" && e.op === op && (e === expr || !groupKey(e))) {
+        collect(e.left);
+        collect(e.right);
+      } else {
+        operands.push(e);
+      }
+    };
+    collect(expr);
+    const values = operands.map((e) => this.expr(e, ctx));
+    const combine = (from: number, to: number): Value => {
+      if (to - from === 1) return values[from] as Value;
+      const middle = from + Math.ceil((to - from) / 2);
+      return logical(fn, op, combine(from, middle), combine(middle, to));
+    };
+    return combine(0, values.length);
+  }
+
   /** Compiles an expression in a clause. */
   private expr(expr: Expr, ctx: Ctx): Value {
     if (ctx.grouped && !ctx.inAggregate && expr.kind !== "number" && expr.kind !== "string" && expr.kind !== "boolean") {
@@ -409,6 +436,7 @@ class QueryCompiler {
         return expr.op === "-" ? negate(op("negate"), operand) : not(op("not"), operand);
       }
       case "binary": {
+        if (expr.op === "AND" || expr.op === "OR") return this.logicalChain(expr, expr.op, ctx, op(expr.op.toLowerCase()));
         const left = this.expr(expr.left, ctx);
         const right = this.expr(expr.right, ctx);
         switch (expr.op) {
@@ -422,9 +450,6 @@ class QueryCompiler {
             return divide(op("divide"), left, right);
           case "%":
             return modulo(op("modulo"), left, right);
-          case "AND":
-          case "OR":
-            return logical(op(expr.op.toLowerCase()), expr.op, left, right);
           default:
             return compare(op(expr.op), expr.op as ComparisonOp, left, right);
         }

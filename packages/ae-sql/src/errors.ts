@@ -37,3 +37,11 @@ export class AeSqlError extends Error {
 export function unsupported(what: string, position?: number): AeSqlError {
   return new AeSqlError("unsupported", what, position);
 }
+
+/**
+ * ClickHouse wraps 64-bit integer arithmetic around; SQLite turns an overflowing integer into a
+ * double (or fails sum()), losing the bits the wrapped value needs, so the query is refused.
+ */
+export function integerOverflow(): AeSqlError {
+  return new AeSqlError("runtime", "integer overflow: a 64-bit integer result is beyond the range the local emulator computes exactly (ClickHouse would wrap around)");
+}

@@ -1,5 +1,5 @@
 import { type AePlan, type CompileOptions, compile, type SqlRow, sortRows, TABLE_EXISTS_SQL } from "./compile.ts";
-import { AeSqlError } from "./errors.ts";
+import { AeSqlError, integerOverflow } from "./errors.ts";
 import { type FormattedResult, formatResult } from "./format-result.ts";
 import { RAISE_PREFIX, type SqlParam } from "./sql-builder.ts";
 import { type AeType, typeName } from "./types.ts";
@@ -69,15 +69,29 @@ export interface AeSqlRunner {
 }
 
 /**
+ * SQLite's own limits, which a valid query can reach: their values differ between SQLite builds
+ * (workerd's Durable Object SQLite allows expressions 100 deep, node:sqlite 1000), so the query is
+ * refused as too complex rather than answered with a server error.
+ */
+const SQLITE_LIMIT_ERRORS = /Expression tree is too large \(maximum depth \d+\)|LIKE or GLOB pattern too complex|too many SQL variables|string or blob too big|statement too long|parser stack overflow/;
+
+/**
  * A SQLite error raised on purpose by the generated SQL (division by zero, an unparsable
- * DateTime string) as the {@link AeSqlError} it stands for; any other error unchanged.
+ * DateTime string) as the {@link AeSqlError} it stands for, a SQLite limit or integer overflow as
+ * a refusal; any other error unchanged.
  */
 export function translateSqliteError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
   const at = message.indexOf(RAISE_PREFIX);
-  if (at === -1) return error;
-  const end = message.lastIndexOf("'");
-  return new AeSqlError("runtime", message.slice(at + RAISE_PREFIX.length, end > at ? end : undefined));
+  if (at !== -1) {
+    const end = message.lastIndexOf("'");
+    return new AeSqlError("runtime", message.slice(at + RAISE_PREFIX.length, end > at ? end : undefined));
+  }
+  const limit = SQLITE_LIMIT_ERRORS.exec(message);
+  if (limit !== null) return new AeSqlError("limit", `the query is too complex for the local emulator's SQLite (${limit[0]}): simplify it`);
+  // sum() of integers beyond the int64 range.
+  if (/\binteger overflow\b/.test(message)) return integerOverflow();
+  return error;
 }
 
 function run(runner: AeSqlRunner, sql: string, params: readonly SqlParam[]): readonly SqlRow[] {

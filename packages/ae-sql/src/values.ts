@@ -1,5 +1,5 @@
 import type { IntervalUnit } from "./ast.ts";
-import { AeSqlError, unsupported } from "./errors.ts";
+import { AeSqlError, integerOverflow, unsupported } from "./errors.ts";
 import { doubleFromBits, floatBitsSql } from "./float-bits.ts";
 import type { SqlBuilder } from "./sql-builder.ts";
 import { type AeType, is64BitInteger } from "./types.ts";
@@ -59,7 +59,10 @@ export function decodeSql(type: AeType, raw: unknown): JsValue {
   if (raw === null || raw === undefined) return type.kind === "Float64" ? Number.NaN : null;
   if (is64BitInteger(type)) {
     // Selected as TEXT (see selectSql) so values above 2^53 survive; UInt64 is stored two's-complement.
-    const value = typeof raw === "bigint" ? raw : BigInt(typeof raw === "number" ? Math.trunc(raw) : String(raw));
+    const text = typeof raw === "bigint" ? raw.toString() : typeof raw === "number" ? String(Math.trunc(raw)) : String(raw);
+    // A REAL here (`1.0e+24`) is an integer expression that overflowed in SQLite.
+    if (!/^-?\d+$/.test(text)) throw integerOverflow();
+    const value = BigInt(text);
     return type.kind === "UInt" && value < 0n ? value + TWO_TO_64 : value;
   }
   if (typeof raw === "bigint") return Number(raw);

@@ -30,8 +30,9 @@ describe("compile: the generated SQLite statement (SQL as data)", () => {
   it("compiles LIKE to case-sensitive GLOB or substr/instr, and ILIKE to lower()", () => {
     const plan = compile("SELECT blob1 FROM \"link-clicks\" WHERE blob1 LIKE 'error%' AND blob2 ILIKE '%.jpg' AND blob3 LIKE 'log__' AND blob4 NOT LIKE '%test%'", { now: NOW });
     expect(plan.sql).toBe(
-      "SELECT * FROM (SELECT blob1 AS c0 FROM data_points WHERE (dataset = ?1) AND (((((substr(blob1, 1, 5) = ?2) AND (length(blob2) >= 4 AND substr(lower(blob2), -4) = ?3)) " +
-        "AND (blob3 GLOB ?4)) AND (NOT (instr(blob4, ?5) > 0))))) LIMIT 10001",
+      // Four conditions combine as a balanced tree (a AND b) AND (c AND d): see "operator chains" in queries.test.ts.
+      "SELECT * FROM (SELECT blob1 AS c0 FROM data_points WHERE (dataset = ?1) AND ((((substr(blob1, 1, 5) = ?2) AND (length(blob2) >= 4 AND substr(lower(blob2), -4) = ?3)) " +
+        "AND ((blob3 GLOB ?4) AND (NOT (instr(blob4, ?5) > 0)))))) LIMIT 10001",
     );
     expect(plan.params).toEqual(["link-clicks", "error", ".jpg", "log??", "test"]);
   });
@@ -74,5 +75,27 @@ describe("compile: the generated SQLite statement (SQL as data)", () => {
   it("needs no SQL for SHOW TIMEZONE and one statement for SHOW TABLES", () => {
     expect(compile("SHOW TIMEZONE")).toMatchObject({ sql: undefined, staticRows: [["Etc/UTC"]] });
     expect(compile("SHOW TABLES").sql).toBe("SELECT DISTINCT dataset AS c0 FROM data_points ORDER BY dataset");
+  });
+  // workerd's SQLite refuses expressions deeper than 100 levels (node:sqlite allows 1000, so the
+  // limit itself is exercised in ../test-workerd/); bracket depth bounds the expression depth here.
+  it("keeps bit counts and operator chains shallow (workerd's SQLite allows expression depth 100)", () => {
+    const depth = (sql: string): number => {
+      let level = 0;
+      let max = 0;
+      for (const c of sql) {
+        if (c === "(") max = Math.max(max, ++level);
+        else if (c === ")") level--;
+      }
+      return max;
+    };
+    // 64 bits summed pairwise: six levels of additions, not 64.
+    const bits = compile("SELECT bitHammingDistance(double1, double2) AS h FROM analytics_events", { now: NOW }).sql as string;
+    expect(bits).toContain("((((((((__v1 >> 0) & 1) + ((__v1 >> 1) & 1)) + (((__v1 >> 2) & 1) + ((__v1 >> 3) & 1)))");
+    expect(depth(bits)).toBeLessThan(20);
+    const or = compile(`SELECT count() FROM analytics_events WHERE ${Array.from({ length: 99 }, (_, i) => `blob1 = 'v${i}'`).join(" OR ")}`, { now: NOW });
+    expect(depth(or.sql as string)).toBeLessThan(20);
+    // A dividend is not copied: a chain of 30 divisions stays linear in size.
+    const division = compile(`SELECT ${Array(30).fill("double1").join(" / ")} AS q FROM analytics_events`, { now: NOW }).sql as string;
+    expect(division.length).toBeLessThan(5_000);
   });
 });

@@ -1,16 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { type AeSqlRunner, type CompileOptions, type FormattedResult, runAeSql, type SqlRow } from "../src/index.ts";
+import { type FixturePoint, type JsonResult, ms } from "./points.ts";
 
-/** One data point as a Worker would write it, plus when it was recorded. */
-export interface FixturePoint {
-  dataset?: string;
-  /** Unix milliseconds, or `YYYY-MM-DD hh:mm:ss` (UTC). */
-  timestamp: number | string;
-  sampleInterval?: number;
-  index1?: string;
-  blobs?: readonly string[];
-  doubles?: readonly number[];
-}
+export { type FixturePoint, type JsonResult, ms } from "./points.ts";
 
 const BLOBS = Array.from({ length: 20 }, (_, i) => `blob${i + 1}`);
 const DOUBLES = Array.from({ length: 20 }, (_, i) => `double${i + 1}`);
@@ -29,11 +21,6 @@ const SCHEMA = `CREATE TABLE data_points (
 // checked here because node:sqlite allows far more.
 const DO_MAX_BOUND_PARAMETERS = 100;
 const DO_MAX_SQL_BYTES = 100_000;
-
-/** Milliseconds of a fixture timestamp. */
-export function ms(timestamp: number | string): number {
-  return typeof timestamp === "number" ? timestamp : Date.parse(`${timestamp.replace(" ", "T")}Z`);
-}
 
 /** An in-memory SQLite database with the recorder's `data_points` table. */
 export class DataPointsFixture {
@@ -87,11 +74,4 @@ export class DataPointsFixture {
   rows(sql: string, options: CompileOptions = {}): Array<Record<string, unknown>> {
     return this.json(sql, options).data;
   }
-}
-
-export interface JsonResult {
-  meta: Array<{ name: string; type: string }>;
-  data: Array<Record<string, unknown>>;
-  rows: number;
-  rows_before_limit_at_least?: number;
 }

@@ -137,6 +137,31 @@ describe("aggregates", () => {
   });
 });
 
+describe("operator chains", () => {
+  it("combines long AND/OR chains as balanced trees with the same answers", () => {
+    const cities = ["Paris", "London", ...Array.from({ length: 97 }, (_, i) => `c${i}`)];
+    const or = first(`SELECT count() AS n FROM analytics_events WHERE ${cities.map((c) => `blob1 = '${c}'`).join(" OR ")}`);
+    expect(or).toEqual({ n: "3" });
+    const and = first(`SELECT count() AS n FROM analytics_events WHERE ${Array.from({ length: 99 }, (_, i) => `double1 > ${-i}`).join(" AND ")}`);
+    expect(and).toEqual({ n: "4" });
+    expect(rows("SELECT blob1 = 'Oslo' OR double1 = 1 OR double2 = 0 AND blob1 = 'London' OR 0 AS k FROM analytics_events ORDER BY timestamp").map((r) => r.k)).toEqual([1, 1, 0, 1]);
+  });
+
+  it("keeps a sub-chain that is a GROUP BY key whole", () => {
+    expect(rows("SELECT (blob1 = 'London' OR blob1 = 'Oslo') OR 0 AS k, count() AS n FROM analytics_events GROUP BY blob1 = 'London' OR blob1 = 'Oslo' ORDER BY k")).toEqual([
+      { k: 0, n: "1" },
+      { k: 1, n: "3" },
+    ]);
+  });
+
+  it("divides along a chain exactly, zero divisors included", () => {
+    const repeated = (d: number): number => Array<number>(29).fill(d).reduce((q, x) => q / x, d);
+    expect(rows(`SELECT ${Array(30).fill("double1").join(" / ")} AS q FROM analytics_events ORDER BY timestamp`).map((r) => r.q)).toEqual([1, 2, 4, 3].map(repeated));
+    const zero = fixture.query("SELECT double1 / 0, -double1 / 0, (double1 - double1) / 0, double1 % 0.75 % 0.5 FROM analytics_events ORDER BY timestamp FORMAT TabSeparated", { now: NOW });
+    expect(zero.body).toBe("inf\t-inf\tnan\t0.25\ninf\t-inf\tnan\t0\ninf\t-inf\tnan\t0.25\ninf\t-inf\tnan\t0\n");
+  });
+});
+
 describe("ORDER BY, LIMIT, DISTINCT, subqueries", () => {
   it("orders with ASC/DESC, by alias and by position, and reports rows before LIMIT", () => {
     const result = fixture.json("SELECT blob1, double1 AS d FROM analytics_events ORDER BY 1, d DESC LIMIT 2 OFFSET 1", { now: NOW });

@@ -56,6 +56,21 @@ describe("runAeSql", () => {
     const other = new Error("disk I/O error");
     expect(translateSqliteError(other)).toBe(other);
   });
+
+  it("refuses a query that reaches a limit of the SQLite build (workerd's expression depth is 100) or overflows 64-bit integers", () => {
+    // The messages workerd's Durable Object SQLite gives (node:sqlite's limits are higher).
+    expect(translateSqliteError(new Error("Expression tree is too large (maximum depth 100): SQLITE_ERROR"))).toMatchObject({
+      code: "limit",
+      status: 422,
+      message: "the query is too complex for the local emulator's SQLite (Expression tree is too large (maximum depth 100)): simplify it",
+    });
+    expect(translateSqliteError(new Error("LIKE or GLOB pattern too complex: SQLITE_ERROR"))).toMatchObject({ code: "limit", status: 422 });
+    expect(translateSqliteError(new Error("integer overflow"))).toMatchObject({ code: "runtime", status: 422 });
+    // SQLite turns an overflowing integer product into a double: ClickHouse would wrap, we refuse.
+    const f = new DataPointsFixture(points(2));
+    const chain = Array(6).fill("toUInt32(4000000000)").join(" * ");
+    expect(refusal(() => f.query(`SELECT ${chain} AS p FROM analytics_events`))).toMatchObject({ code: "runtime", status: 422, message: expect.stringContaining("integer overflow") });
+  });
 });
 
 describe("guard rails", () => {

@@ -42,9 +42,22 @@ function big(value: JsValue, type: IntType): bigint {
   return wrapBigInt(v, type);
 }
 
-/** Number of 1 bits of an int64 pattern, summing each bit (no arithmetic that could overflow). */
+/**
+ * Number of 1 bits of an int64 pattern, summing each bit (no arithmetic that could overflow).
+ * The sum is a balanced tree: a chain `b0 + b1 + ... + b63` is an expression 64 levels deep, and
+ * workerd's SQLite refuses expressions deeper than 100 ("Expression tree is too large") once the
+ * query around it adds its own levels; balanced, 64 bits are 6 levels.
+ */
 function popcountSql(b: SqlBuilder, sql: string, bits: number, aggregate: boolean): string {
-  return b.let(sql, aggregate, (v) => `(${Array.from({ length: bits }, (_, i) => `((${v} >> ${i}) & 1)`).join(" + ")})`);
+  return b.let(sql, aggregate, (v) => balancedSum(Array.from({ length: bits }, (_, i) => `((${v} >> ${i}) & 1)`)));
+}
+
+/** `terms` added pairwise, so the expression is ceil(log2(n)) additions deep instead of n. */
+function balancedSum(terms: readonly string[]): string {
+  if (terms.length === 0) return "0";
+  if (terms.length === 1) return terms[0] as string;
+  const half = Math.ceil(terms.length / 2);
+  return `(${balancedSum(terms.slice(0, half))} + ${balancedSum(terms.slice(half))})`;
 }
 
 function popcountJs(value: bigint, bits: number): number {

@@ -96,7 +96,10 @@ export function divide(ctx: FunctionContext, a: Value, b: Value): Value {
     sql: ([p, q]) => {
       const n = (p as SqlExpr).sql;
       const d = (q as SqlExpr).sql;
-      return `(CASE WHEN ${d} = 0 THEN (CASE WHEN ${n} > 0 THEN 9e999 WHEN ${n} < 0 THEN -9e999 END) ELSE CAST(${n} AS REAL) / ${d} END)`;
+      // The dividend appears once: in a chain `a / b / c` each dividend is the previous quotient,
+      // so copies of it would grow the SQL exponentially. A zero divisor multiplies by infinity
+      // instead (±inf, and 0 * inf is nan, which SQLite makes NULL); `* 1` leaves doubles exact.
+      return `(CAST(${n} AS REAL) * (CASE WHEN ${d} = 0 THEN 9e999 ELSE 1 END) / (CASE WHEN ${d} = 0 THEN 1 ELSE ${d} END))`;
     },
     js: ([p, q]) => toNumber(p ?? null) / toNumber(q ?? null),
   });
@@ -115,7 +118,12 @@ export function modulo(ctx: FunctionContext, a: Value, b: Value): Value {
     sql: ([p, q]) => {
       const n = (p as SqlExpr).sql;
       const d = (q as SqlExpr).sql;
-      if (type.kind === "Float64") return `(CASE WHEN ${d} = 0 THEN NULL ELSE ${n} - ${truncSql(`(CAST(${n} AS REAL) / ${d})`)} * ${d} END)`;
+      if (type.kind === "Float64") {
+        // Named once each: the formula needs them several times, and a chain `a % b % c` nests them.
+        return b_.let(n, (p as SqlExpr).aggregate, (x) =>
+          b_.let(d, (q as SqlExpr).aggregate, (y) => `(CASE WHEN ${y} = 0 THEN NULL ELSE ${x} - ${truncSql(`(CAST(${x} AS REAL) / ${y})`)} * ${y} END)`),
+        );
+      }
       return `(CASE WHEN ${d} = 0 THEN ${b_.raise("Division by zero")} ELSE ${n} % ${d} END)`;
     },
   });
@@ -134,8 +142,11 @@ export function intDiv(ctx: FunctionContext, a: Value, b: Value): Value {
       const n = (p as SqlExpr).sql;
       const d = (q as SqlExpr).sql;
       if (!floats) return `(CASE WHEN ${d} = 0 THEN ${raise} ELSE ${n} / ${d} END)`;
-      const quotient = `(CAST(${n} AS REAL) / ${d})`;
-      return `(CASE WHEN ${d} = 0 THEN ${raise} WHEN abs(${quotient}) >= ${TRUNC_LIMIT} THEN ${tooLarge} ELSE CAST(${quotient} AS INTEGER) END)`;
+      const aggregate = (p as SqlExpr).aggregate || (q as SqlExpr).aggregate;
+      // The quotient is named once: it is needed three times, and intDiv calls nest.
+      return ctx.builder.let(`(CAST(${n} AS REAL) / ${d})`, aggregate, (quotient) =>
+        `(CASE WHEN ${d} = 0 THEN ${raise} WHEN abs(${quotient}) >= ${TRUNC_LIMIT} THEN ${tooLarge} ELSE CAST(${quotient} AS INTEGER) END)`,
+      );
     },
   });
 }

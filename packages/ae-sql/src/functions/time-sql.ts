@@ -47,12 +47,15 @@ export function localOf(ctx: FunctionContext, value: SqlExpr, zone?: string): st
 export function parseDateTimeSql(ctx: FunctionContext, value: SqlExpr, zone: string | undefined): string {
   const b = ctx.builder;
   return b.let(value.sql, value.aggregate, (s) => {
+    // Durable Object SQLite refuses GLOB patterns longer than 50 bytes ("LIKE or GLOB pattern too
+    // complex"), so `YYYY-MM-DD hh:mm:ss` is matched as a date followed by a time.
     const datePattern = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
-    const dateTimePattern = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'";
+    const timePattern = "' [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'";
+    const dateTime = `(substr(${s}, 1, 10) GLOB ${datePattern} AND substr(${s}, 11) GLOB ${timePattern})`;
     const parsed = `COALESCE(CAST(strftime('%s', ${s}) AS INTEGER), ${b.raise("Cannot parse string as DateTime (expected 'YYYY-MM-DD hh:mm:ss')")})`;
     return (
       `(CASE WHEN ${s} <> '' AND NOT ${s} GLOB '*[^0-9]*' THEN CAST(${s} AS INTEGER) ` +
-      `WHEN ${s} GLOB ${dateTimePattern} OR ${s} GLOB ${datePattern} THEN ${b.utc(zone, parsed, false)} ` +
+      `WHEN ${s} GLOB ${datePattern} OR ${dateTime} THEN ${b.utc(zone, parsed, false)} ` +
       `ELSE ${b.raise("Cannot parse string as DateTime (expected 'YYYY-MM-DD hh:mm:ss')")} END)`
     );
   });
