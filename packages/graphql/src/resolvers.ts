@@ -15,7 +15,7 @@ import {
 } from "@edge-analytics/query";
 import type { GraphQLResolveInfo } from "graphql";
 import { JSONScalar } from "./json-scalar.ts";
-import { API_PERFORMANCE_METRICS, USAGE_DIMENSIONS, USAGE_METRICS, VIDEO_METRICS } from "./type-defs.ts";
+import { API_PERFORMANCE_METRICS, DAILY_METRICS, SESSION_METRICS, USAGE_DIMENSIONS, USAGE_METRICS, VIDEO_METRICS } from "./type-defs.ts";
 import type { AnalyticsContext } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { pathKey, selectedFields } from "./selection.ts";
@@ -114,7 +114,7 @@ function isFilter(value: unknown): value is Filter {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function runGeneralQuery(args: GeneralQueryArgs, context: AnalyticsContext, info: GraphQLResolveInfo) {
+async function runGeneralQuery(args: GeneralQueryArgs, context: AnalyticsContext, info: GraphQLResolveInfo, metaSuffix = "") {
   const type = eventTypeOfMetrics(args.metrics);
   const timeZone = args.timezone ?? "UTC";
   if (args.filter !== undefined && args.filter !== null && !isFilter(args.filter)) throw new QueryError("BAD_ARGUMENT", "must be an object such as { country: { eq: \"DE\" } }", "filter");
@@ -132,7 +132,7 @@ async function runGeneralQuery(args: GeneralQueryArgs, context: AnalyticsContext
     includeBots: args.includeBots ?? false,
     ...(args.granularity ? { granularity: args.granularity, timeZone } : {}),
   };
-  const key = pathKey(info);
+  const key = `${pathKey(info)}${metaSuffix}`;
   const answer = await runRawAggregate(spec, context.analytics);
   context.answerMeta.set(key, answer.meta);
   const result = { rows: answer.rows, total_rows: answer.totalRows, from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), comparison: null as unknown };
@@ -181,7 +181,36 @@ export const analyticsResolvers = {
     }),
     videoEngagement: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
       const answer = await runGeneralQuery({ metrics: [...VIDEO_METRICS], dimensions: ["video_id"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 100 }, context, info);
-      return answer.rows.map((row) => ({ ...row, completion_rate: Number(row.plays) > 0 ? Number(row.completions) / Number(row.plays) : null }));
+      return answer.rows;
+    }),
+    sessions: answering<{ timeRange: TimeRangeInput; groupBy?: string[] | null; granularity?: Granularity | null; timezone?: string | null; filter?: unknown; orderBy?: GeneralQueryArgs["orderBy"]; limit?: number | null }>(
+      async (args, context, info) => {
+        const answer = await runGeneralQuery(
+          { metrics: [...SESSION_METRICS], dimensions: args.groupBy ?? [], timeRange: args.timeRange, granularity: args.granularity ?? null, timezone: args.timezone ?? null, filter: args.filter, orderBy: args.orderBy ?? null, limit: args.limit ?? 100 },
+          context,
+          info,
+        );
+        return answer.rows;
+      },
+    ),
+    dailyMetrics: answering<{ timeRange: TimeRangeInput; timezone?: string | null }>(async (args, context, info) => {
+      // One question per event type (each reads its own table and tier), joined by day.
+      const days = new Map<string, Record<string, unknown>>();
+      for (const [type, metrics] of Object.entries(DAILY_METRICS)) {
+        const answer = await runGeneralQuery(
+          { metrics: Object.values(metrics), timeRange: args.timeRange, granularity: "day", timezone: args.timezone ?? null, limit: 10_000, includeBots: type === "api_request" || type === "usage" },
+          context,
+          info,
+          `.${type}`,
+        );
+        for (const row of answer.rows) {
+          const day = String(row.period).slice(0, 10);
+          const entry = days.get(day) ?? { day };
+          for (const [field, metric] of Object.entries(metrics)) entry[field] = row[metric];
+          days.set(day, entry);
+        }
+      }
+      return [...days.values()].sort((a, b) => String(a.day).localeCompare(String(b.day)));
     }),
     activeUsers: answering<{ timeRange: TimeRangeInput; granularity: Granularity; timezone?: string | null }>(async (args, context, info) => {
       const answer = await runGeneralQuery({ metrics: ["unique_users", "unique_sessions"], timeRange: args.timeRange, granularity: args.granularity, timezone: args.timezone ?? null, limit: 10_000 }, context, info);

@@ -24,7 +24,17 @@ function dimensionField(type: EventType, name: string, as: "scalar" | "filter"):
 export const API_PERFORMANCE_METRICS = ["requests", "errors", "error_rate", "latency_p50", "latency_p95", "latency_p99"] as const;
 export const USAGE_DIMENSIONS = ["organization_id", "sku", "unit"] as const;
 export const USAGE_METRICS = ["quantity", "usage_events"] as const;
-export const VIDEO_METRICS = ["plays", "completions"] as const;
+export const VIDEO_METRICS = ["plays", "completions", "completion_rate", "watch_time", "viewers"] as const;
+export const SESSION_METRICS = ["sessions", "bounce_rate", "avg_session_duration", "views_per_session"] as const;
+/** A session's dimensions (its values at its first page view) the sessions field groups by. */
+export const SESSION_DIMENSIONS = ["page_url", "referrer", "utm_source", "utm_medium", "utm_campaign", "country", "browser", "os", "device_type", "channel"] as const;
+/** dailyMetrics: one general question per event type, joined by day (the columns of dbt's agg_daily_metrics). */
+export const DAILY_METRICS = {
+  page_view: { page_views: "view_count", unique_users: "unique_users", avg_time_on_page: "avg_time_on_page", sessions: "sessions", bounce_rate: "bounce_rate" },
+  video_event: { video_plays: "plays", video_completions: "completions", video_watch_time: "watch_time" },
+  api_request: { api_requests: "requests", api_server_errors: "errors", api_latency_p95: "latency_p95" },
+  usage: { usage_events: "usage_events", usage_quantity: "quantity" },
+} as const;
 
 /** A typed field's row: the named dimensions and metrics of an event type, with their generated GraphQL types. */
 function groupRowType(name: string, type: EventType, dimensions: readonly string[], metrics: readonly string[], extra = ""): string {
@@ -96,7 +106,15 @@ ${eventTypeDefs("page_view")}
 
   ${groupRowType("ApiEndpoint", "api_request", ["method", "path"], API_PERFORMANCE_METRICS)}
   ${groupRowType("UsageTotal", "usage", USAGE_DIMENSIONS, USAGE_METRICS, "period: String")}
-  ${groupRowType("VideoEngagement", "video_event", ["video_id"], VIDEO_METRICS, "completion_rate: Float")}
+  ${groupRowType("VideoEngagement", "video_event", ["video_id"], VIDEO_METRICS)}
+  ${groupRowType("SessionGroup", "page_view", SESSION_DIMENSIONS, SESSION_METRICS, "period: String")}
+  "One UTC day (or local day of the asked zone): the figures of dbt's agg_daily_metrics."
+  type DailyMetrics {
+    day: String!
+    ${Object.entries(DAILY_METRICS)
+      .flatMap(([type, metrics]) => Object.entries(metrics).map(([field, metric]) => `${field}: ${metricsOf(type as EventType)[metric]?.type ?? "Float"}`))
+      .join("\n    ")}
+  }
   type ActiveUsers { period: String! users: Int! sessions: Int! }
   type PageInfo { hasNextPage: Boolean! endCursor: String }
   "Events as stored: every field of the type, timestamps ISO-8601, properties an object."
@@ -135,7 +153,13 @@ ${eventTypeDefs("page_view")}
     "Usage per organization, sku and unit (for billing), per period when a granularity is given."
     usage(timeRange: TimeRange!, granularity: Granularity, timezone: String = "UTC", filter: JSON, limit: Int = 1000): [UsageTotal!]!
 
-    "Video engagement per video: plays, completions and their ratio."
+    "Sessions (page views of one session_id in the range) grouped by their values at their first page view: count, bounce rate, duration, views per session."
+    sessions(timeRange: TimeRange!, groupBy: [String!] = [], granularity: Granularity, timezone: String = "UTC", filter: JSON, orderBy: [OrderBy!], limit: Int = 100): [SessionGroup!]!
+
+    "Per day: page views, users, sessions, bounce rate, video plays and watch time, API requests and errors, usage (the figures of dbt's agg_daily_metrics)."
+    dailyMetrics(timeRange: TimeRange!, timezone: String = "UTC"): [DailyMetrics!]!
+
+    "Video engagement per video: plays, completions and their ratio, seconds watched, distinct viewers."
     videoEngagement(timeRange: TimeRange!, filter: JSON, limit: Int = 100): [VideoEngagement!]!
 
     "Identified users and sessions with page views, per period."

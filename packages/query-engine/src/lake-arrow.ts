@@ -8,7 +8,7 @@ import type { Data, RecordBatch, Schema } from "apache-arrow";
 import { decompress as zstdDecompress } from "fzstd";
 import { type AsyncBuffer, type ColumnData, type FileMetaData, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import { arrowSchemaOf, columnData, type ColumnValues, ipcStreamOf, nullColumnData, recordBatchOf } from "./arrow-vectors.ts";
-import { LakeFileError } from "./lake-file-error.ts";
+import { LakeFileError, LakeFileMetadataMismatch } from "./lake-file-error.ts";
 import { FOOTER_READ_AHEAD, type ReadStats } from "./r2-async-buffer.ts";
 import { canSkipRowGroup, type RowGroupPredicate } from "./row-group-predicate.ts";
 
@@ -18,6 +18,10 @@ export interface LakeFileSource {
   readonly file: AsyncBuffer & { readonly stats?: ReadStats; readonly tailBytes?: number };
   /** Names the file in errors (e.g. the R2 key). */
   readonly key?: string;
+  /** Where this file keeps a requested column under another name (requested name → the file's), e.g. a dbt mart's. */
+  readonly columnNames?: Readonly<Record<string, string>>;
+  /** Key-value metadata the file must carry, else `LakeFileMetadataMismatch` (a mart's recorded sources). */
+  readonly expectMetadata?: { readonly key: string; readonly value: string };
 }
 
 /** What to read of each file. */
@@ -68,15 +72,51 @@ const COMPRESSORS = {
   ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
 };
 
+/** `properties.<key>`: one key of the `properties` JSON column, as text (see propertyValues). */
+const PROPERTY_COLUMN = /^properties\.(.+)$/;
+
 function columnsToRead(type: EventType, names: readonly string[] | undefined, key: string): readonly ColumnSpec[] {
   const all = lakeColumns(type);
   if (!names) return all;
   const byName = new Map(all.map((column) => [column.name, column]));
   return names.map((name) => {
+    if (PROPERTY_COLUMN.test(name)) return { name, kind: "string", nullable: true, origin: "base" } satisfies ColumnSpec;
     const column = byName.get(name);
     if (!column) throw new LakeFileError(key, `the ${type} table has no column "${name}"`);
     return column;
   });
+}
+
+/** The file column a requested column is read from: `properties.<key>` comes from `properties`; a source may rename. */
+function sourceColumn(name: string, columnNames?: Readonly<Record<string, string>>): string {
+  if (PROPERTY_COLUMN.test(name)) return columnNames?.properties ?? "properties";
+  return columnNames?.[name] ?? name;
+}
+
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/**
+ * One property's values from the `properties` column's JSON text: strings as they are, numbers
+ * and booleans as their JSON text, null when the key is absent (or null). Parsed here, outside
+ * DuckDB: DuckDB-WASM in Workers has no JSON extension.
+ */
+function propertyValues(json: ColumnValues, key: string): ColumnValues {
+  const values = new Array<Uint8Array | null>(json.length);
+  for (let row = 0; row < json.length; row++) {
+    const text = json[row];
+    let value: unknown = null;
+    if (text instanceof Uint8Array || typeof text === "string") {
+      try {
+        const parsed: unknown = JSON.parse(typeof text === "string" ? text : utf8.decode(text));
+        if (typeof parsed === "object" && parsed !== null && Object.hasOwn(parsed, key)) value = (parsed as Record<string, unknown>)[key];
+      } catch {
+        // Not JSON (never written by the lake's writers): the key is absent.
+      }
+    }
+    values[row] = value === null || value === undefined ? null : utf8Encoder.encode(typeof value === "string" ? value : JSON.stringify(value));
+  }
+  return values;
 }
 
 /** Values of one column over rows [start, end) from hyparquet's chunks, in row order. */
@@ -129,11 +169,17 @@ async function decodeLakeFile(
   } catch (error) {
     throw new LakeFileError(key, `not a readable Parquet file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const inFile = new Set(parquetSchema(metadata).children.map((child) => child.element.name));
-  for (const column of columns) {
-    if (!inFile.has(column.name) && !column.nullable) throw new LakeFileError(key, `the file lacks the non-null ${type} column "${column.name}"`);
+  if (source.expectMetadata) {
+    const { key: name, value } = source.expectMetadata;
+    const found = metadata.key_value_metadata?.find((entry) => entry.key === name)?.value;
+    if (found !== value) throw new LakeFileMetadataMismatch(key, `its ${name} is ${found ?? "absent"}, expected ${value}`);
   }
-  const present = columns.filter((column) => inFile.has(column.name)).map((column) => column.name);
+  const inFile = new Set(parquetSchema(metadata).children.map((child) => child.element.name));
+  const fileColumn = (name: string) => sourceColumn(name, source.columnNames);
+  for (const column of columns) {
+    if (!inFile.has(fileColumn(column.name)) && !column.nullable) throw new LakeFileError(key, `the file lacks the non-null ${type} column "${fileColumn(column.name)}"`);
+  }
+  const present = [...new Set(columns.map((column) => fileColumn(column.name)).filter((name) => inFile.has(name)))];
   const presentSet = new Set(present);
 
   const batches: RecordBatch[] = [];
@@ -169,9 +215,18 @@ async function decodeLakeFile(
         throw new LakeFileError(key, `row group ${group}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     }
-    const data: Data[] = columns.map((column) =>
-      presentSet.has(column.name) ? columnData(column.kind, concatChunks(chunks.get(column.name)!, start, end)) : nullColumnData(column.kind, groupRows),
-    );
+    const values = new Map<string, ColumnValues>();
+    const valuesOf = (name: string) => {
+      let columnValues = values.get(name);
+      if (!columnValues) values.set(name, (columnValues = concatChunks(chunks.get(name)!, start, end)));
+      return columnValues;
+    };
+    const data: Data[] = columns.map((column) => {
+      const from = fileColumn(column.name);
+      if (!presentSet.has(from)) return nullColumnData(column.kind, groupRows);
+      const property = PROPERTY_COLUMN.exec(column.name)?.[1];
+      return columnData(column.kind, property === undefined ? valuesOf(from) : propertyValues(valuesOf(from), property));
+    });
     batches.push(recordBatchOf(schema, data, groupRows));
     rows += groupRows;
     chunkBytes += compressedBytes(metadata, group, presentSet);

@@ -1,9 +1,9 @@
 import type { EventType } from "@edge-analytics/event-schema";
 import { QueryError } from "./errors.ts";
-import { dimensionsOf } from "./fields.ts";
-import { compileFilter, type Filter } from "./filters.ts";
-import { metricsOf } from "./metrics.ts";
-import { identifier, type SqlFragment, type SqlQuery } from "./sql.ts";
+import { dimensionIdentifier } from "./fields.ts";
+import { compileFilter, type Filter, filterFields } from "./filters.ts";
+import { type MetricDefinition, metricsOf } from "./metrics.ts";
+import { identifier, type SqlFragment, type SqlQuery, type SqlValue } from "./sql.ts";
 import { type Granularity, offsetSchedule, periodSql } from "./time-buckets.ts";
 import type { TimeRange } from "./time-range.ts";
 
@@ -30,6 +30,8 @@ export interface AggregateSpec {
   granularity?: Granularity;
   /** The IANA zone periods are cut in (default UTC). */
   timeZone?: string;
+  /** The relation holds one row per event_id already (marts only): no deduplication pass. */
+  unique?: boolean;
 }
 
 /** Most rows one answer may list (`limit`), and most groups a question may ask for. */
@@ -42,7 +44,7 @@ export const AGGREGATE_LIMITS = { maxLimit: 10_000, maxDimensions: 5, maxMetrics
  */
 export function firstCopiesCte(
   relation: string,
-  scope: { projectId: string; range: TimeRange; includeBots?: boolean | undefined },
+  scope: { projectId: string; range: TimeRange; includeBots?: boolean | undefined; unique?: boolean | undefined },
   filter: SqlFragment,
 ): SqlFragment {
   if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
@@ -53,8 +55,7 @@ export function firstCopiesCte(
   WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${bots}
     AND (${filter.sql})
 ), events AS (
-  SELECT * FROM scoped
-  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1
+  SELECT * FROM scoped${scope.unique ? "" : `\n  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1`}
 )`,
     params: [scope.projectId, scope.range.fromMs, scope.range.toMs, ...filter.params],
   };
@@ -62,17 +63,13 @@ export function firstCopiesCte(
 
 /** The columns an aggregate reads: what to decode from the Parquet files, and nothing more. */
 export function columnsFor(spec: AggregateSpec): string[] {
-  const columns = new Set(["event_id", "project_id", "timestamp", "received_at", "is_bot", "device_type", ...spec.dimensions]);
+  const columns = new Set(["event_id", "project_id", "timestamp", "received_at", "is_bot", "device_type", ...spec.dimensions, ...filterFields(spec.filter)]);
   const metrics = metricsOf(spec.type);
-  for (const name of spec.metrics) for (const column of metrics[name]?.columns ?? []) columns.add(column);
-  const walk = (filter: Filter | undefined) => {
-    if (!filter) return;
-    for (const [key, value] of Object.entries(filter)) {
-      if (key === "and" || key === "or") for (const child of (value as Filter[] | undefined) ?? []) walk(child);
-      else columns.add(key);
-    }
-  };
-  walk(spec.filter);
+  for (const name of spec.metrics) {
+    const definition = metrics[name];
+    for (const column of definition?.columns ?? []) columns.add(column);
+    if (definition?.grain === "session") for (const column of ["session_id", "time_on_page"]) columns.add(column);
+  }
   return [...columns];
 }
 
@@ -83,47 +80,99 @@ function checkInteger(value: number, min: number, max: number, argument: string)
   return value;
 }
 
+/** The metrics asked for, checked, by grain; their definitions are constant SQL. */
+function metricsByGrain(spec: AggregateSpec): { event: [string, MetricDefinition][]; session: [string, MetricDefinition][] } {
+  const definitions = metricsOf(spec.type);
+  const names = new Set(Object.keys(definitions));
+  if (spec.metrics.length === 0) throw new QueryError("BAD_ARGUMENT", "ask for at least one metric", "metrics");
+  if (spec.metrics.length > AGGREGATE_LIMITS.maxMetrics) throw new QueryError("BAD_ARGUMENT", `at most ${AGGREGATE_LIMITS.maxMetrics} metrics`, "metrics");
+  const grains = { event: [] as [string, MetricDefinition][], session: [] as [string, MetricDefinition][] };
+  for (const [i, name] of [...new Set(spec.metrics)].entries()) {
+    identifier(name, names, `metrics.${i}`);
+    const definition = definitions[name] as MetricDefinition;
+    grains[definition.grain ?? "event"].push([name, definition]);
+  }
+  return grains;
+}
+
 /**
  * The SQL of an aggregate over `relation` (the raw rows the engine loaded): the project's events
  * in the range, first copies only (raw files are at-least-once: one row per `event_id`, as dbt's
  * staging keeps it), filtered, grouped by the dimensions, with `total_rows` (the number of groups)
- * for pagination. Every name is checked against allow-lists generated from the schemas; every
- * value is bound.
+ * for pagination. Session metrics (bounce_rate, ...) group sessions by their first page view's
+ * values and period; asked with event metrics, both are joined on the groups. Every name is
+ * checked against allow-lists generated from the schemas; every value is bound.
  * @example aggregateSql("raw_page_views", { type: "page_view", projectId: "local", range, dimensions: ["page_url"], metrics: ["view_count"], limit: 10 })
  */
 export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
-  const dimensionNames = new Set(dimensionsOf(spec.type));
-  const metricDefinitions = metricsOf(spec.type);
-  const metricNames = new Set(Object.keys(metricDefinitions));
-  if (spec.metrics.length === 0) throw new QueryError("BAD_ARGUMENT", "ask for at least one metric", "metrics");
-  if (spec.metrics.length > AGGREGATE_LIMITS.maxMetrics) throw new QueryError("BAD_ARGUMENT", `at most ${AGGREGATE_LIMITS.maxMetrics} metrics`, "metrics");
+  const grains = metricsByGrain(spec);
   if (spec.dimensions.length > AGGREGATE_LIMITS.maxDimensions) {
     throw new QueryError("BAD_ARGUMENT", `group by at most ${AGGREGATE_LIMITS.maxDimensions} dimensions`, "groupBy");
   }
-  const dimensions = [...new Set(spec.dimensions)].map((name, i) => identifier(name, dimensionNames, `groupBy.${i}`));
-  const metrics = [...new Set(spec.metrics)].map((name, i) => {
-    const definition = metricDefinitions[name];
-    if (!definition) identifier(name, metricNames, `metrics.${i}`);
-    return `${definition?.sql} AS "${name}"`;
-  });
+  const dimensionNames = [...new Set(spec.dimensions)];
+  const dimensions = dimensionNames.map((name, i) => dimensionIdentifier(spec.type, name, `groupBy.${i}`));
   const filter = compileFilter(spec.type, spec.filter);
   const limit = checkInteger(spec.limit, 0, AGGREGATE_LIMITS.maxLimit, "limit");
   const offset = checkInteger(spec.offset ?? 0, 0, AGGREGATE_LIMITS.maxOffset, "offset");
 
   const period = spec.granularity ? periodSql(spec.granularity, offsetSchedule(spec.timeZone ?? "UTC", spec.range.fromMs, spec.range.toMs)) : undefined;
   const groups = period ? ['"period"', ...dimensions] : dimensions;
-  const selectable = new Set([...(period ? ["period"] : []), ...spec.dimensions, ...spec.metrics]);
+  const selectable = new Set([...(period ? ["period"] : []), ...dimensionNames, ...spec.metrics]);
   const order = (spec.orderBy ?? []).map((term, i) => `${identifier(term.field, selectable, `orderBy.${i}.field`)} ${term.direction === "ASC" ? "ASC" : "DESC"}`);
   // A time series reads in time order; other answers biggest first.
   if (order.length === 0) order.push(period ? '"period" ASC' : `"${spec.metrics[0]}" DESC`);
   // Ties are broken by the groups, so pages of an answer never overlap or skip a group.
   order.push(...groups.map((d) => `${d} ASC NULLS LAST`));
 
+  const ctes: string[] = [];
+  const params: SqlValue[] = [];
   const events = firstCopiesCte(relation, spec, filter);
-  const sql = `${events.sql}
-SELECT ${[...(period ? [`${period.sql} AS "period"`] : []), ...dimensions, ...metrics, "count(*) OVER () AS total_rows"].join(", ")}
-FROM events${groups.length > 0 ? `\nGROUP BY ${groups.join(", ")}` : ""}
-ORDER BY ${order.join(", ")}
-LIMIT ${limit} OFFSET ${offset}`;
-  return { sql, params: [...events.params, ...(period?.params ?? [])] };
+  ctes.push(events.sql.replace(/^WITH /, ""));
+  params.push(...events.params);
+
+  const derived = Object.entries(Object.assign({}, ...[...grains.event, ...grains.session].map(([, d]) => d.derived ?? {})) as Record<string, string>);
+  let eventRelation = "events";
+  if (derived.length > 0) {
+    ctes.push(`derived AS (\n  SELECT *, ${derived.map(([name, sql]) => `${sql} AS "${name}"`).join(", ")} FROM events\n)`);
+    eventRelation = "derived";
+  }
+  if (grains.session.length > 0) {
+    // One row per session: dimensions at its first page view (arg_min, as dbt's int_sessions).
+    const first = dimensions.map((d) => `arg_min(${d}, ("timestamp", "event_id")) AS ${d}`);
+    ctes.push(`sessions AS (
+  SELECT "session_id", min("timestamp") AS "timestamp", ${[...first, 'count(*) AS "page_views"'].join(", ")},
+    (max(epoch_ms("timestamp") + coalesce("time_on_page", 0) * 1000) - min(epoch_ms("timestamp"))) / 1000.0 AS "duration_seconds"
+  FROM events GROUP BY "session_id"
+)`);
+  }
+  const grouped = (from: string, metrics: [string, MetricDefinition][]): SqlFragment => ({
+    sql: `SELECT ${[...(period ? [`${period.sql} AS "period"`] : []), ...dimensions, ...metrics.map(([name, d]) => `${d.sql} AS "${name}"`)].join(", ")}
+  FROM ${from}${groups.length > 0 ? `\n  GROUP BY ${groups.join(", ")}` : ""}`,
+    params: period && metrics.length > 0 ? [...period.params] : [],
+  });
+
+  const finalOrder = `ORDER BY ${order.join(", ")}\nLIMIT ${limit} OFFSET ${offset}`;
+  const onlyGrain = grains.session.length === 0 ? { from: eventRelation, metrics: grains.event } : grains.event.length === 0 ? { from: "sessions", metrics: grains.session } : undefined;
+  if (onlyGrain) {
+    const select = grouped(onlyGrain.from, onlyGrain.metrics);
+    return {
+      sql: `WITH ${ctes.join(", ")}\n${select.sql.replace(/^SELECT /, "SELECT count(*) OVER () AS total_rows, ")}\n${finalOrder}`,
+      params: [...params, ...select.params],
+    };
+  }
+  const byEvent = grouped(eventRelation, grains.event);
+  const bySession = grouped("sessions", grains.session);
+  ctes.push(`by_event AS (${byEvent.sql}), by_session AS (${bySession.sql})`);
+  params.push(...byEvent.params, ...bySession.params);
+  const join = groups.length > 0 ? groups.map((g) => `by_event.${g} IS NOT DISTINCT FROM by_session.${g}`).join(" AND ") : "TRUE";
+  const columns = [
+    ...groups.map((g) => `coalesce(by_event.${g}, by_session.${g}) AS ${g}`),
+    // A group with page views but no session start in it (or the reverse) counts 0 there.
+    ...grains.event.map(([name, d]) => (d.sql.startsWith("count(") ? `coalesce(by_event."${name}", 0) AS "${name}"` : `by_event."${name}"`)),
+    ...grains.session.map(([name, d]) => (d.sql.startsWith("count(") ? `coalesce(by_session."${name}", 0) AS "${name}"` : `by_session."${name}"`)),
+  ];
+  return {
+    sql: `WITH ${ctes.join(", ")}\nSELECT count(*) OVER () AS total_rows, ${columns.join(", ")}\nFROM by_event FULL JOIN by_session ON ${join}\n${finalOrder}`,
+    params,
+  };
 }

@@ -19,3 +19,17 @@ export class QueryError extends Error {
     super(message);
   }
 }
+
+/**
+ * A mart file read for a question was not built from the raw files its partition has now (a raw
+ * file landed while dbt ran): the planner answers that partition from raw files instead.
+ */
+export class StaleMartError extends Error {
+  override readonly name = "StaleMartError";
+  constructor(
+    /** The hour partition whose mart file is stale. */
+    readonly partition: string,
+  ) {
+    super(`the mart file of ${partition} predates its raw files`);
+  }
+}

@@ -1,7 +1,7 @@
 import type { EventType } from "@edge-analytics/event-schema";
 import { QueryError } from "./errors.ts";
-import { dimensionsOf, kindOf } from "./fields.ts";
-import { identifier, joinFragments, type SqlFragment, type SqlValue } from "./sql.ts";
+import { dimensionIdentifier, kindOf } from "./fields.ts";
+import { joinFragments, type SqlFragment, type SqlValue } from "./sql.ts";
 
 /** Conditions on one field (each present key must hold). */
 export interface FieldCondition {
@@ -43,8 +43,8 @@ function text(value: unknown, argument: string): string {
   throw new QueryError("BAD_ARGUMENT", "must be a string", argument);
 }
 
-function fieldCondition(type: EventType, field: string, condition: unknown, argument: string, allowed: ReadonlySet<string>): SqlFragment[] {
-  const column = identifier(field, allowed, argument);
+function fieldCondition(type: EventType, field: string, condition: unknown, argument: string): SqlFragment[] {
+  const column = dimensionIdentifier(type, field, argument);
   if (!isPlainObject(condition)) throw new QueryError("BAD_ARGUMENT", "must be an object of operators such as { eq: ... }", argument);
   const parts: SqlFragment[] = [];
   const isText = kindOf(type, field) === "string";
@@ -95,7 +95,6 @@ function fieldCondition(type: EventType, field: string, condition: unknown, argu
  * @example compileFilter("page_view", { country: { in: ["DE", "FR"] }, or: [{ utm_source: { eq: "x" } }] })
  */
 export function compileFilter(type: EventType, filter: Filter | undefined, argument = "filter"): SqlFragment {
-  const allowed = new Set(dimensionsOf(type));
   let count = 0;
   const walk = (node: unknown, at: string, depth: number): SqlFragment => {
     if (depth > FILTER_LIMITS.depth) throw new QueryError("BAD_ARGUMENT", `and/or nest at most ${FILTER_LIMITS.depth} levels deep`, at);
@@ -110,11 +109,25 @@ export function compileFilter(type: EventType, filter: Filter | undefined, argum
         const joined = joinFragments(children, key === "and" ? " AND " : " OR ");
         parts.push({ sql: `(${joined.sql})`, params: joined.params });
       } else {
-        parts.push(...fieldCondition(type, key, value, `${at}.${key}`, allowed));
+        parts.push(...fieldCondition(type, key, value, `${at}.${key}`));
       }
     }
     if (parts.length === 0) return { sql: "TRUE", params: [] };
     return joinFragments(parts, " AND ");
   };
   return filter === undefined ? { sql: "TRUE", params: [] } : walk(filter, argument, 0);
+}
+
+/** The fields a filter names, at any depth: the columns a question must load to apply it. */
+export function filterFields(filter: Filter | undefined): string[] {
+  const fields = new Set<string>();
+  const walk = (node: unknown) => {
+    if (!isPlainObject(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "and" || key === "or") for (const child of Array.isArray(value) ? value : []) walk(child);
+      else fields.add(key);
+    }
+  };
+  walk(filter);
+  return [...fields];
 }

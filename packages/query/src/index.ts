@@ -11,3 +11,4 @@ export * from "./time-range.ts";
 export * from "./time-buckets.ts";
 export * from "./listing.ts";
 export * from "./resident-relations.ts";
+export * from "./marts.ts";

@@ -1,7 +1,7 @@
 import { type EventType, lakeColumns } from "@edge-analytics/event-schema";
 import { firstCopiesCte } from "./aggregate.ts";
 import { QueryError } from "./errors.ts";
-import { compileFilter, type Filter } from "./filters.ts";
+import { compileFilter, type Filter, filterFields } from "./filters.ts";
 import { type LakeFileCatalog, type RawLoader, type ReadBudget, type SqlRunner, planWithinBudget, rawMeta, type AnswerMeta } from "./run-aggregate.ts";
 import type { SqlQuery } from "./sql.ts";
 import type { TimeRange } from "./time-range.ts";
@@ -91,7 +91,8 @@ export async function runRawListing(
   const loaded = await deps.loader.load({
     type: spec.type,
     files: plan.read,
-    columns: lakeColumns(spec.type).map((c) => c.name),
+    // Every stored field, plus the properties.<key> columns the filter names.
+    columns: [...new Set([...lakeColumns(spec.type).map((c) => c.name), ...filterFields(spec.filter)])],
     projectId: spec.projectId,
     fromMs: spec.range.fromMs,
     toMs: spec.range.toMs,

@@ -8,6 +8,17 @@ export interface MetricDefinition {
   type: "Int" | "Float";
   columns: readonly string[];
   description: string;
+  /**
+   * What the aggregate runs over: each event (default), or each session (`session`: the page views
+   * of one session_id in the range, as one row with `page_views`, `duration_seconds` and every
+   * dimension at the session's first page view, as dbt's int_sessions builds them).
+   */
+  grain?: "session";
+  /**
+   * Columns computed over each event before aggregating (window functions over the first copies,
+   * constant SQL), e.g. the position playback reached at the next event of the same video.
+   */
+  derived?: Readonly<Record<string, string>>;
 }
 
 const count = (description: string): MetricDefinition => ({ sql: "count(*)", type: "Int", columns: [], description });
@@ -23,11 +34,45 @@ export const METRICS = {
     unique_users: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users (user_id)." },
     unique_sessions: { sql: 'count(DISTINCT "session_id")', type: "Int", columns: ["session_id"], description: "Distinct sessions." },
     avg_time_on_page: { sql: 'avg("time_on_page")', type: "Float", columns: ["time_on_page"], description: "Mean time on page in seconds, over views that report one." },
+    page_views: count("Page views (view_count's name in the general query's vocabulary)."),
+    visitors: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users (unique_users' name in the general query's vocabulary)." },
+    sessions: { sql: "count(*)", type: "Int", columns: [], grain: "session", description: "Sessions (grouped by their values at their first page view)." },
+    bounce_rate: {
+      sql: 'avg(CASE WHEN "page_views" = 1 THEN 1.0 ELSE 0.0 END)',
+      type: "Float",
+      columns: [],
+      grain: "session",
+      description: "Share of sessions with one page view.",
+    },
+    avg_session_duration: {
+      sql: 'avg("duration_seconds")',
+      type: "Float",
+      columns: ["time_on_page"],
+      grain: "session",
+      description: "Mean session duration in seconds: first page view to leaving the last page.",
+    },
+    views_per_session: { sql: 'avg("page_views")', type: "Float", columns: [], grain: "session", description: "Mean page views per session." },
   },
   video_event: {
     video_events: count("Video events."),
     plays: { sql: "count(*) FILTER (WHERE \"action\" = 'play')", type: "Int", columns: ["action"], description: "Play events." },
     completions: { sql: "count(*) FILTER (WHERE \"action\" = 'complete')", type: "Int", columns: ["action"], description: "Complete events." },
+    completion_rate: {
+      sql: "count(*) FILTER (WHERE \"action\" = 'complete') / nullif(count(*) FILTER (WHERE \"action\" = 'play'), 0)",
+      type: "Float",
+      columns: ["action"],
+      description: "Completions per play (null without plays).",
+    },
+    watch_time: {
+      sql: "coalesce(sum(CASE WHEN \"action\" = 'play' THEN greatest(\"next_position\" - \"position\", 0) ELSE 0 END), 0)",
+      type: "Float",
+      columns: ["action", "position", "session_id", "video_id"],
+      derived: {
+        next_position: 'lead("position") OVER (PARTITION BY "session_id", "video_id" ORDER BY "timestamp", "received_at", "event_id")',
+      },
+      description: "Content seconds played: from each play to the position of the session's next event on the video (as fact_video_engagement).",
+    },
+    viewers: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users with video events." },
   },
   user_action: {
     actions: count("User actions."),

@@ -1,14 +1,17 @@
 import { type EventType, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import { type AggregateSpec, aggregateSql, columnsFor } from "./aggregate.ts";
 import { type AnswerCache, answerCacheKey } from "./answer-cache.ts";
-import { QueryError } from "./errors.ts";
-import { type CatalogFileRef, type FilePlan, planFiles } from "./plan.ts";
+import { QueryError, StaleMartError } from "./errors.ts";
+import { type MartDefinition, martFor } from "./marts.ts";
+import { type CatalogFileRef, type PlannedFile, planTiers, type TierPlan } from "./plan.ts";
 import type { TimeRange } from "./time-range.ts";
 import type { SqlValue } from "./sql.ts";
 
-/** The catalog as the read path needs it: the active files of a raw table. */
+export type { PlannedFile };
+
+/** The catalog as the read path needs it: the active files of a raw table or a mart. */
 export interface LakeFileCatalog {
-  files(table: TableName): Promise<CatalogFileRef[]>;
+  files(table: TableName | MartDefinition["table"]): Promise<CatalogFileRef[]>;
 }
 
 /** What loading raw files into the engine read, for `meta`. */
@@ -26,9 +29,13 @@ export interface LoadedRelation {
   release(): Promise<void>;
 }
 
-/** Loads the given columns of raw files into the engine (row groups outside range and project skipped). */
+/**
+ * Loads the given columns of the planned files into the engine as one relation (row groups outside
+ * range and project skipped): raw files as they are, mart files (`tier: "mart"`) with the mart's
+ * columns under their raw names, after checking the file's recorded sources (`StaleMartError`).
+ */
 export interface RawLoader {
-  load(request: { type: EventType; files: CatalogFileRef[]; columns: string[]; projectId: string; fromMs: number; toMs: number }): Promise<LoadedRelation>;
+  load(request: { type: EventType; files: PlannedFile[]; mart?: MartDefinition; columns: string[]; projectId: string; fromMs: number; toMs: number }): Promise<LoadedRelation>;
 }
 
 /** The SQL engine, with bound parameters only. */
@@ -70,15 +77,23 @@ export interface AggregateAnswer<Row> {
 }
 
 /**
- * The files a question over `type` in `range` reads, refused before anything is read when they
- * hold more raw events than one request may load, with what to change.
+ * The files a question over `type` in `range` reading `columns` reads, from the mart where it
+ * covers them (see planTiers) and raw files elsewhere, refused before anything is read when they
+ * hold more events than one request may load, with what to change.
  */
-export async function planWithinBudget(type: EventType, range: TimeRange, deps: { catalog: LakeFileCatalog; budget: ReadBudget }): Promise<FilePlan> {
-  const plan = planFiles(await deps.catalog.files(TABLE_BY_EVENT_TYPE[type]), range);
+export async function planWithinBudget(
+  type: EventType,
+  range: TimeRange,
+  deps: { catalog: LakeFileCatalog; budget: ReadBudget },
+  options: { columns?: readonly string[]; stale?: ReadonlySet<string> } = {},
+): Promise<TierPlan> {
+  const mart = options.columns ? martFor(type, options.columns) : undefined;
+  const [rawFiles, martFiles] = await Promise.all([deps.catalog.files(TABLE_BY_EVENT_TYPE[type]), mart ? deps.catalog.files(mart.table) : Promise.resolve([])]);
+  const plan = planTiers(rawFiles, range, mart ? { definition: mart, files: martFiles, ...(options.stale ? { stale: options.stale } : {}) } : undefined);
   if (plan.rows > deps.budget.maxRows) {
     throw new QueryError(
       "OVER_BUDGET",
-      `this question reads ${plan.rows.toLocaleString("en-US")} raw events in ${plan.read.length} files, more than one request may load ` +
+      `this question reads ${plan.rows.toLocaleString("en-US")} events in ${plan.read.length} files, more than one request may load ` +
         `(${deps.budget.maxRows.toLocaleString("en-US")}): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions`,
       "timeRange",
     );
@@ -86,23 +101,65 @@ export async function planWithinBudget(type: EventType, range: TimeRange, deps: 
   return plan;
 }
 
-/** The meta of an answer computed from raw files. */
+/** Plans, loads and retries without a mart file found stale while loading (a rare race with a dbt run). */
+export async function loadPlanned(
+  request: { type: EventType; range: TimeRange; columns: string[]; projectId: string },
+  deps: { catalog: LakeFileCatalog; loader: RawLoader; budget: ReadBudget },
+  first?: TierPlan,
+): Promise<{ plan: TierPlan; loaded: LoadedRelation }> {
+  const stale = new Set<string>();
+  let plan = first ?? (await planWithinBudget(request.type, request.range, deps, { columns: request.columns }));
+  for (;;) {
+    try {
+      const loaded = await deps.loader.load({
+        type: request.type,
+        files: plan.read,
+        ...(plan.mart ? { mart: plan.mart } : {}),
+        columns: request.columns,
+        projectId: request.projectId,
+        fromMs: request.range.fromMs,
+        toMs: request.range.toMs,
+      });
+      return { plan, loaded };
+    } catch (error) {
+      if (!(error instanceof StaleMartError) || stale.has(error.partition)) throw error;
+      stale.add(error.partition);
+      plan = await planWithinBudget(request.type, request.range, deps, { columns: request.columns, stale });
+    }
+  }
+}
+
+/** Where the files of one tier put the range's events: the range clipped to the files' timestamps. */
+function tierSpan(tier: "mart" | "raw", files: readonly PlannedFile[], range: TimeRange): AnswerMeta["tiers"][number] | undefined {
+  const own = files.filter((file) => file.tier === tier);
+  if (own.length === 0) return undefined;
+  const mins = own.map((file) => (file.min_timestamp ? Date.parse(file.min_timestamp) : range.fromMs));
+  const maxs = own.map((file) => (file.max_timestamp ? Date.parse(file.max_timestamp) + 1 : range.toMs));
+  const from = Math.max(range.fromMs, Math.min(...mins));
+  const to = Math.min(range.toMs, Math.max(...maxs));
+  return { tier, from: new Date(from).toISOString(), to: new Date(Math.max(from, to)).toISOString() };
+}
+
+/** The meta of an answer computed from the lake (marts and raw files). */
 export function rawMeta(
   range: TimeRange,
-  plan: FilePlan,
+  plan: TierPlan,
   stats: LoadStats,
   engine: SqlRunner,
   timings: { durationMs: number; loadMs: number; sqlMs: number },
 ): AnswerMeta {
   return {
-    tiers: [{ tier: "raw", from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() }],
+    // A question that reads no file still says which tier it asked.
+    tiers: plan.read.length === 0
+      ? [{ tier: "raw", from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() }]
+      : (["mart", "raw"] as const).flatMap((tier) => tierSpan(tier, plan.read, range) ?? []),
     files_read: plan.read.length,
     files_skipped: plan.skipped,
     row_groups_read: stats.rowGroupsRead,
     row_groups_skipped: stats.rowGroupsSkipped,
     bytes_read: stats.bytesRead,
     rows_scanned: stats.rows,
-    freshness: { mart_built_at: null, raw_through: plan.rawThrough, realtime_through: null },
+    freshness: { mart_built_at: plan.martBuiltAt, raw_through: plan.rawThrough, realtime_through: null },
     cached: false,
     duration_ms: timings.durationMs,
     load_ms: timings.loadMs,
@@ -123,9 +180,10 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
 ): Promise<AggregateAnswer<Row>> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const plan = await planWithinBudget(spec.type, spec.range, deps);
   // Built once before anything is read, so a bad argument costs no I/O.
   aggregateSql("raw_events", spec);
+  const columns = columnsFor(spec);
+  const plan = await planWithinBudget(spec.type, spec.range, deps, { columns });
   const cacheKey = deps.cache ? await answerCacheKey(spec, plan.read) : undefined;
   if (deps.cache && cacheKey) {
     const hit = await deps.cache.get(cacheKey);
@@ -135,18 +193,12 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
     }
   }
   const loadStarted = now();
-  const loaded = await deps.loader.load({
-    type: spec.type,
-    files: plan.read,
-    columns: columnsFor(spec),
-    projectId: spec.projectId,
-    fromMs: spec.range.fromMs,
-    toMs: spec.range.toMs,
-  });
+  const { plan: loadedPlan, loaded } = await loadPlanned({ type: spec.type, range: spec.range, columns, projectId: spec.projectId }, deps, plan);
   const sqlStarted = now();
   let rows: (Row & { total_rows?: number })[];
   try {
-    const query = aggregateSql(loaded.name, spec);
+    // Mart rows are first copies already: only raw files need deduplicating.
+    const query = aggregateSql(loaded.name, { ...spec, unique: loadedPlan.read.every((file) => file.tier === "mart") && loadedPlan.read.length > 0 });
     rows = await deps.engine.query<Row & { total_rows?: number }>(query.sql, query.params);
   } finally {
     await loaded.release();
@@ -155,7 +207,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   const cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
   const finished = now();
   const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(finished - sqlStarted) };
-  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, plan, loaded.stats, deps.engine, timings) };
+  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, loadedPlan, loaded.stats, deps.engine, timings) };
   if (deps.cache && cacheKey) {
     // A cache that cannot keep the answer costs the next request time, never this one its answer.
     await deps.cache.put(cacheKey, { rows: cleaned, totalRows, meta: { ...answer.meta } }).catch(() => undefined);

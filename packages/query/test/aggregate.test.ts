@@ -162,6 +162,110 @@ describe("aggregateSql on native DuckDB", () => {
   });
 });
 
+/** The kept rows (first copies, project local, humans, in range), as the planner should see them. */
+function keptRows(): Row[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const t = Date.parse(row.timestamp);
+    if (row.project_id !== "local" || row.is_bot || row.device_type === "bot" || t < range.fromMs || t >= range.toMs || seen.has(row.event_id)) return false;
+    seen.add(row.event_id);
+    return true;
+  });
+}
+
+describe("session metrics on native DuckDB", () => {
+  /** Sessions in TypeScript: grouped by the first page view's page (timestamp, then event_id), as int_sessions. */
+  function expectedSessions() {
+    const sessions = new Map<string, Row[]>();
+    for (const row of keptRows()) sessions.set(row.session_id, [...(sessions.get(row.session_id) ?? []), row]);
+    const byLanding = new Map<string, { pages: number[]; durations: number[] }>();
+    for (const views of sessions.values()) {
+      const ordered = [...views].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.event_id.localeCompare(b.event_id));
+      const start = Date.parse(ordered[0]!.timestamp);
+      const end = Math.max(...views.map((v) => Date.parse(v.timestamp) + (v.time_on_page ?? 0) * 1000));
+      const entry = byLanding.get(ordered[0]!.page_url) ?? { pages: [], durations: [] };
+      entry.pages.push(views.length);
+      entry.durations.push((end - start) / 1000);
+      byLanding.set(ordered[0]!.page_url, entry);
+    }
+    return byLanding;
+  }
+
+  it("counts sessions, bounce rate and duration per landing page, beside page views per page", async () => {
+    const query = aggregateSql("raw_events", {
+      type: "page_view",
+      projectId: "local",
+      range,
+      dimensions: ["page_url"],
+      metrics: ["view_count", "sessions", "bounce_rate", "avg_session_duration", "views_per_session"],
+      orderBy: [{ field: "page_url", direction: "ASC" }],
+      limit: 100,
+    });
+    const answer = await db.query<Record<string, unknown>>(query.sql, query.params);
+    const sessions = expectedSessions();
+    const views = new Map(expectedByPage().map((p) => [p.page_url, p.view_count]));
+    const pages = [...new Set([...views.keys(), ...sessions.keys()])].sort();
+    expect(answer.map((row) => row.page_url)).toEqual(pages);
+    for (const row of answer) {
+      const entry = sessions.get(String(row.page_url));
+      expect(row.view_count).toBe(views.get(String(row.page_url)) ?? 0);
+      expect(row.sessions).toBe(entry?.pages.length ?? 0);
+      if (!entry) continue;
+      expect(row.bounce_rate).toBeCloseTo(entry.pages.filter((p) => p === 1).length / entry.pages.length, 12);
+      expect(row.avg_session_duration).toBeCloseTo(entry.durations.reduce((a, b) => a + b, 0) / entry.durations.length, 9);
+      expect(row.views_per_session).toBeCloseTo(entry.pages.reduce((a, b) => a + b, 0) / entry.pages.length, 12);
+      expect(row.total_rows).toBe(pages.length);
+    }
+  });
+
+  it("answers session metrics alone, without dimensions", async () => {
+    const query = aggregateSql("raw_events", { type: "page_view", projectId: "local", range, dimensions: [], metrics: ["sessions"], limit: 10 });
+    expect(await db.query(query.sql, query.params)).toEqual([{ sessions: new Set(keptRows().map((r) => r.session_id)).size, total_rows: 1 }]);
+  });
+
+  it("trusts a relation marked unique (mart rows): no deduplication pass", async () => {
+    const query = aggregateSql("raw_events", { type: "page_view", projectId: "local", range, dimensions: [], metrics: ["view_count"], limit: 10, unique: true });
+    expect(query.sql).not.toContain("row_number");
+    // Here the relation has copies, so trusting it counts them: the planner marks only mart rows unique.
+    expect((await db.query<{ view_count: number }>(query.sql, query.params))[0]?.view_count).toBe(keptRows().length + 2);
+  });
+});
+
+describe("video watch time on native DuckDB", () => {
+  it("sums, per video, content seconds from each play to the session's next event on it (as fact_video_engagement)", async () => {
+    const video = await openNativeDuckDB();
+    try {
+      await video.run(`CREATE TABLE raw_events (${lakeColumns("video_event").map((c) => `"${c.name}" ${SQL_TYPES[c.kind]}`).join(", ")})`);
+      // Session a: play at 0, pause at 30 (30 s), play at 30, complete at 100 (70 s); session b: play at 10, seek to 5 (0 s), play 5, nothing after (0 s).
+      const events = [
+        ["a", "v1", "play", 0, "10:00:00"],
+        ["a", "v1", "pause", 30, "10:00:30"],
+        ["a", "v1", "play", 30, "10:01:00"],
+        ["a", "v1", "complete", 100, "10:02:10"],
+        ["b", "v1", "play", 10, "11:00:00"],
+        ["b", "v1", "seek", 5, "11:00:05"],
+        ["b", "v1", "play", 5, "11:00:06"],
+        ["b", "v2", "play", 0, "11:00:07"],
+        ["b", "v2", "pause", 12.5, "11:00:20"],
+      ] as const;
+      for (const [i, [session, videoId, action, position, time]] of events.entries()) {
+        const at = `2024-01-15T${time}Z`;
+        await video.query(
+          `INSERT INTO raw_events ("event_id", "project_id", "timestamp", "received_at", "session_id", "video_id", "action", "position", "is_bot") VALUES (?, 'p', ?, ?, ?, ?, ?, ?, false)`,
+          [`e${i}`, at, at, session, videoId, action, position],
+        );
+      }
+      const query = aggregateSql("raw_events", { type: "video_event", projectId: "p", range, dimensions: ["video_id"], metrics: ["plays", "completions", "completion_rate", "watch_time"], orderBy: [{ field: "video_id", direction: "ASC" }], limit: 10 });
+      expect(await video.query(query.sql, query.params)).toEqual([
+        { video_id: "v1", plays: 4, completions: 1, completion_rate: 0.25, watch_time: 100, total_rows: 2 },
+        { video_id: "v2", plays: 1, completions: 0, completion_rate: 0, watch_time: 12.5, total_rows: 2 },
+      ]);
+    } finally {
+      video.close();
+    }
+  });
+});
+
 describe("time series (granularity, time zone) on native DuckDB", () => {
   it("cuts local days across a daylight-saving change, without ICU", async () => {
     const db2 = await openNativeDuckDB();

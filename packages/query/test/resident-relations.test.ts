@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type DroppableRelation, residentRelations } from "../src/resident-relations.ts";
-import type { CatalogFileRef } from "../src/plan.ts";
+import type { PlannedFile } from "../src/plan.ts";
 
-const file = (key: string): CatalogFileRef => ({ key, rows: 10, bytes: 100, min_timestamp: null, max_timestamp: null });
+const file = (key: string): PlannedFile => ({ key, rows: 10, bytes: 100, min_timestamp: null, max_timestamp: null, tier: "raw" });
 const request = (overrides: Partial<Parameters<ReturnType<typeof residentRelations>["load"]>[0]> = {}) => ({
   type: "page_view" as const,
   files: [file("a"), file("b")],

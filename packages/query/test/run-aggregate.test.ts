@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { AggregateSpec } from "../src/aggregate.ts";
-import { QueryError } from "../src/errors.ts";
-import { type CatalogFileRef, planFiles } from "../src/plan.ts";
-import { type LakeFileCatalog, type RawLoader, runRawAggregate, type SqlRunner } from "../src/run-aggregate.ts";
+import { QueryError, StaleMartError } from "../src/errors.ts";
+import { MARTS } from "../src/marts.ts";
+import { type CatalogFileRef, planFiles, planTiers } from "../src/plan.ts";
+import { type LakeFileCatalog, planWithinBudget, type RawLoader, runRawAggregate, type SqlRunner } from "../src/run-aggregate.ts";
 import { resolveTimeRange } from "../src/time-range.ts";
 
 const file = (key: string, min: string | null, max: string | null, rows = 10): CatalogFileRef => ({ key, rows, bytes: rows * 30, min_timestamp: min, max_timestamp: max });
@@ -82,7 +83,7 @@ describe("runRawAggregate", () => {
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).code).toBe("OVER_BUDGET");
     expect((error as QueryError).message).toBe(
-      "this question reads 30 raw events in 3 files, more than one request may load (29): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions",
+      "this question reads 30 events in 3 files, more than one request may load (29): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions",
     );
     expect(calls).toEqual([]);
   });
@@ -144,5 +145,89 @@ describe("runRawAggregate with an answer cache", () => {
     const { deps } = harness(FILES);
     deps.cache.put = async () => Promise.reject(new Error("cache down"));
     expect((await runRawAggregate(spec, deps)).rows).toHaveLength(1);
+  });
+});
+
+describe("planTiers: marts where dbt has caught up, raw files elsewhere", () => {
+  const at = (hour: string, minute = 0) => `2024-01-10T${hour}:${String(minute).padStart(2, "0")}:00.000Z`;
+  const part = (hour: string) => `year=2024/month=01/day=10/hour=${hour}`;
+  const raw = (hour: string, name: string, registeredMinute: number): CatalogFileRef => ({
+    key: `events/page_views/${part(hour)}/${name}.parquet`,
+    rows: 10,
+    bytes: 300,
+    min_timestamp: at(hour),
+    max_timestamp: at(hour, 59),
+    registered_at: at(hour, registeredMinute),
+  });
+  const mart = (hour: string, registered: string): CatalogFileRef => ({
+    key: `facts/fact_page_views/${part(hour)}/data.parquet`,
+    partition: part(hour),
+    rows: 9,
+    bytes: 200,
+    min_timestamp: at(hour),
+    max_timestamp: at(hour, 59),
+    registered_at: registered,
+  });
+  // Hour 08 and 09 were built by a dbt run at 09:30 (after 09's first file); 09 got another file at 09:45; 10 has no mart file.
+  const RAW = [raw("08", "a", 10), raw("08", "b", 20), raw("09", "c", 5), raw("09", "d", 45), raw("10", "e", 5)];
+  const MART = [mart("08", at("09", 30)), mart("09", at("09", 30))];
+  const definition = MARTS.page_view!;
+  const DAY = resolveTimeRange({ start: "2024-01-10", end: "2024-01-10" });
+
+  it("reads a partition's mart file when it was registered after every raw file there; raw files elsewhere", () => {
+    const plan = planTiers(RAW, DAY, { definition, files: MART });
+    expect(plan.read.map((f) => `${f.tier} ${f.key.split("/").slice(-2).join("/")}`)).toEqual(["mart hour=08/data.parquet", "raw hour=09/c.parquet", "raw hour=09/d.parquet", "raw hour=10/e.parquet"]);
+    expect(plan.read[0]?.sources).toBe(JSON.stringify(["page_views/a.parquet", "page_views/b.parquet"]));
+    expect(plan).toMatchObject({ mart: definition, martBuiltAt: at("09", 30), rows: 9 + 30, skipped: 3, rawThrough: at("10", 59) });
+  });
+
+  it("a partition found stale while loading goes to raw files", () => {
+    const plan = planTiers(RAW, DAY, { definition, files: MART, stale: new Set([part("08")]) });
+    expect(plan.read.every((f) => f.tier === "raw")).toBe(true);
+    expect(plan.mart).toBeUndefined();
+  });
+
+  it("prunes mart files by their timestamps like raw files", () => {
+    const plan = planTiers(RAW, { fromMs: Date.parse(at("10")), toMs: Date.parse(at("11")) }, { definition, files: MART });
+    expect(plan.read.map((f) => f.key.split("/").pop())).toEqual(["e.parquet"]);
+  });
+
+  it("a question reading a column the mart lacks reads raw files only", async () => {
+    const calls: string[] = [];
+    const catalog: LakeFileCatalog = { files: async (table) => (calls.push(table), table === "page_views" ? RAW : MART) };
+    const needsReferrer = await planWithinBudget("page_view", DAY, { catalog, budget: { maxRows: 1000 } }, { columns: ["event_id", "referrer"] });
+    expect(calls).toEqual(["page_views"]);
+    expect(needsReferrer.read.every((f) => f.tier === "raw")).toBe(true);
+    const covered = await planWithinBudget("page_view", DAY, { catalog, budget: { maxRows: 1000 } }, { columns: ["event_id", "page_url", "time_on_page"] });
+    expect(covered.read.filter((f) => f.tier === "mart")).toHaveLength(1);
+  });
+
+  it("loads again without a mart file its loader finds stale, and says so in meta", async () => {
+    const catalog: LakeFileCatalog = { files: async (table) => (table === "page_views" ? RAW : MART) };
+    const loads: string[] = [];
+    const loader: RawLoader = {
+      async load(request) {
+        loads.push(request.files.map((f) => f.tier).join(","));
+        const martFile = request.files.find((f) => f.tier === "mart");
+        if (martFile?.partition) throw new StaleMartError(martFile.partition);
+        return { name: "r", stats: { rows: 40, rowGroupsRead: 4, rowGroupsSkipped: 0, bytesRead: 1 }, release: async () => undefined };
+      },
+    };
+    const engine: SqlRunner = { query: async <T>() => [] as T[] };
+    const answer = await runRawAggregate({ type: "page_view", projectId: "p", range: DAY, dimensions: ["page_url"], metrics: ["view_count"], limit: 10 }, { catalog, loader, engine, budget: { maxRows: 1000 } });
+    expect(loads).toEqual(["mart,raw,raw,raw", "raw,raw,raw,raw,raw"]);
+    expect(answer.meta.tiers.map((t) => t.tier)).toEqual(["raw"]);
+  });
+
+  it("meta names each tier with the span of its files in the range", async () => {
+    const catalog: LakeFileCatalog = { files: async (table) => (table === "page_views" ? RAW : MART) };
+    const loader: RawLoader = { load: async () => ({ name: "r", stats: { rows: 39, rowGroupsRead: 4, rowGroupsSkipped: 0, bytesRead: 1 }, release: async () => undefined }) };
+    const engine: SqlRunner = { query: async <T>() => [] as T[] };
+    const answer = await runRawAggregate({ type: "page_view", projectId: "p", range: DAY, dimensions: [], metrics: ["view_count"], limit: 10 }, { catalog, loader, engine, budget: { maxRows: 1000 } });
+    expect(answer.meta.tiers).toEqual([
+      { tier: "mart", from: at("08"), to: "2024-01-10T08:59:00.001Z" },
+      { tier: "raw", from: at("09"), to: "2024-01-10T10:59:00.001Z" },
+    ]);
+    expect(answer.meta.freshness.mart_built_at).toBe(at("09", 30));
   });
 });

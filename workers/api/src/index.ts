@@ -11,7 +11,7 @@ import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
 import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
-import { r2RawLoader } from "./raw-loader.ts";
+import { lakeLoader } from "./lake-loader.ts";
 
 const WORKER_NAME = "analytics-api";
 
@@ -34,6 +34,7 @@ const DEFAULT_MAX_ROWS = 100_000;
  */
 function catalogOf(env: ApiEnv): LakeFileCatalog {
   const rpc = env.CATALOG as unknown as { files(table: LakeTableName): Promise<CatalogFileRef[] & Partial<Disposable>> };
+  // (The mart tier lists fact_page_views, a processed table, through the same method.)
   return {
     async files(table) {
       const result = await rpc.files(table);
@@ -71,7 +72,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
     hotData: hotDataClient(env),
     analytics: {
       catalog: catalogOf(env),
-      loader: r2RawLoader(env.SOURCE_BUCKET, async () => (openedEngine = await openDuckDB())),
+      loader: lakeLoader({ source: env.SOURCE_BUCKET, processed: env.PROCESSED_BUCKET }, async () => (openedEngine = await openDuckDB())),
       // DuckDB-WASM is instantiated once per isolate, on the first lake question (~0.4 s), never at start-up.
       engine: {
         query: (sql, params) => narrowingOnOutOfMemory(async () => (await openDuckDB()).query(sql, params)),

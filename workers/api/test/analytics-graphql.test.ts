@@ -32,6 +32,7 @@ function view(fields: Row = {}): Row {
     is_bot: false,
     page_url: `https://shop.example/${["", "pricing", "docs", "blog"][n % 4]}`,
     time_on_page: n % 3 === 0 ? null : (n % 11) * 2.5,
+    properties: n % 7 === 0 ? {} : { plan: n % 2 ? "pro" : "free", seats: n % 3 },
     ...fields,
   };
 }
@@ -63,11 +64,23 @@ beforeAll(async () => {
   await putAndRegister("00000000-0000-4000-8000-000000000003", big);
 });
 
-async function graphql(query: string, key: string | null = "local-read-key") {
+async function graphql(query: string, key: string | null = "local-read-key", variables?: Row) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key) headers["x-api-key"] = key;
-  const response = await SELF.fetch("https://api.example/graphql", { method: "POST", headers, body: JSON.stringify({ query }) });
+  const response = await SELF.fetch("https://api.example/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
   return { status: response.status, body: (await response.json()) as { data?: { analytics: Record<string, unknown> }; errors?: { message: string; extensions?: Row }[]; extensions?: { meta?: Record<string, Row> } } };
+}
+
+/** The first copies of project local's human January views, as every answer should count them. */
+function keptJanuary(): Row[] {
+  const seen = new Set<string>();
+  return [...first, ...second].filter((r) => {
+    const t = Number(r.timestamp);
+    const ok = r.project_id === "local" && !r.is_bot && r.device_type !== "bot" && t >= Date.parse("2024-01-01T00:00:00Z") && t < Date.parse("2024-02-01T00:00:00Z");
+    if (!ok || seen.has(String(r.event_id))) return false;
+    seen.add(String(r.event_id));
+    return true;
+  });
 }
 
 function expected(projectId: string) {
@@ -109,7 +122,7 @@ describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
   it("carries meta beside data: raw tier, files and row groups read and skipped, bytes, freshness", async () => {
     const { body } = await graphql(DESIGN_QUERY);
     const meta = body.extensions?.meta?.["analytics.pageViews"];
-    expect(meta).toMatchObject({ tiers: [{ tier: "raw", from: "2024-01-01T00:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }], files_read: 2, files_skipped: 1 });
+    expect(meta).toMatchObject({ tiers: [{ tier: "raw", from: "2024-01-05T09:00:00.000Z", to: "2024-02-01T00:00:00.000Z" }], files_read: 2, files_skipped: 1 });
     expect(Number(meta?.engine_memory_bytes)).toBeGreaterThan(0);
     expect(meta?.rows_scanned).toBe(first.length + second.length);
     expect(Number(meta?.bytes_read)).toBeGreaterThan(0);
@@ -181,5 +194,76 @@ describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
     const third = await graphql(question);
     expect(third.body.extensions?.meta?.["analytics.pageViews"]?.cached).toBe(false);
     expect(third.body.data?.analytics.pageViews).toContainEqual({ country: "JP", view_count: 1 });
+  });
+
+  it("groups by properties.<key> (parsed from the properties JSON outside DuckDB) and filters on it", async () => {
+    const { body } = await graphql(
+      `query ($pro: JSON) { analytics {
+        byPlan: query(metrics: ["view_count"], dimensions: ["properties.plan"], timeRange: { start: "2024-01-01", end: "2024-01-31" }, orderBy: [{ field: "properties.plan", direction: ASC }]) { rows }
+        seats: query(metrics: ["view_count"], dimensions: ["properties.seats"], filter: $pro, timeRange: { start: "2024-01-01", end: "2024-01-31" }, orderBy: [{ field: "properties.seats", direction: ASC }]) { rows }
+      } }`,
+      "local-read-key",
+      { pro: { "properties.plan": { eq: "pro" } } },
+    );
+    expect(body.errors).toBeUndefined();
+    const kept = keptJanuary();
+    const plan = (r: Row) => (r.properties as Row).plan as string | undefined;
+    const count = (rows: Row[], key: (r: Row) => string | null) => {
+      const counts = new Map<string | null, number>();
+      for (const r of rows) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+      return counts;
+    };
+    const byPlan = count(kept, (r) => plan(r) ?? null);
+    expect((body.data?.analytics.byPlan as { rows: Row[] }).rows).toEqual(
+      ["free", "pro", null].filter((p) => byPlan.has(p)).map((p) => ({ "properties.plan": p, view_count: byPlan.get(p) })),
+    );
+    // Numbers come back as their JSON text.
+    const seats = count(kept.filter((r) => plan(r) === "pro"), (r) => String((r.properties as Row).seats));
+    expect((body.data?.analytics.seats as { rows: Row[] }).rows).toEqual([...seats.keys()].sort().map((k) => ({ "properties.seats": k, view_count: seats.get(k) })));
+  });
+
+  it("sessions: count, bounce rate and duration per landing page, in DuckDB-WASM", async () => {
+    const { body } = await graphql(`{ analytics {
+      sessions(timeRange: { start: "2024-01-01", end: "2024-01-31" }, groupBy: ["page_url"], orderBy: [{ field: "page_url", direction: ASC }]) { page_url sessions bounce_rate avg_session_duration views_per_session }
+    } }`);
+    expect(body.errors).toBeUndefined();
+    const sessions = new Map<string, Row[]>();
+    for (const r of keptJanuary()) sessions.set(String(r.session_id), [...(sessions.get(String(r.session_id)) ?? []), r]);
+    const landing = new Map<string, { views: number[]; durations: number[] }>();
+    for (const views of sessions.values()) {
+      const ordered = [...views].sort((a, b) => Number(a.timestamp) - Number(b.timestamp) || String(a.event_id).localeCompare(String(b.event_id)));
+      const start = Number(ordered[0]?.timestamp);
+      const end = Math.max(...views.map((v) => Number(v.timestamp) + Number(v.time_on_page ?? 0) * 1000));
+      const entry = landing.get(String(ordered[0]?.page_url)) ?? { views: [], durations: [] };
+      entry.views.push(views.length);
+      entry.durations.push((end - start) / 1000);
+      landing.set(String(ordered[0]?.page_url), entry);
+    }
+    const rows = body.data?.analytics.sessions as Row[];
+    expect(rows.map((r) => r.page_url)).toEqual([...landing.keys()].sort());
+    for (const row of rows) {
+      const entry = landing.get(String(row.page_url))!;
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      expect(row.sessions).toBe(entry.views.length);
+      expect(row.bounce_rate).toBeCloseTo(entry.views.filter((v) => v === 1).length / entry.views.length, 12);
+      expect(row.avg_session_duration).toBeCloseTo(mean(entry.durations), 6);
+      expect(row.views_per_session).toBeCloseTo(mean(entry.views), 12);
+    }
+  });
+
+  it("dailyMetrics joins each event type's figures by day", async () => {
+    const { body } = await graphql(`{ analytics { dailyMetrics(timeRange: { start: "2024-01-05", end: "2024-01-06" }) { day page_views unique_users sessions api_requests video_plays } } }`);
+    expect(body.errors).toBeUndefined();
+    const kept = keptJanuary().filter((r) => Number(r.timestamp) < Date.parse("2024-01-07T00:00:00Z"));
+    const days = [...new Set(kept.map((r) => new Date(Number(r.timestamp)).toISOString().slice(0, 10)))].sort();
+    // A session counts on the day it started (as agg_daily_metrics' session_date).
+    const started = new Map<string, number>();
+    for (const r of kept) started.set(String(r.session_id), Math.min(started.get(String(r.session_id)) ?? Number.POSITIVE_INFINITY, Number(r.timestamp)));
+    const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    expect((body.data?.analytics.dailyMetrics as Row[]).map((r) => [r.day, r.page_views, r.sessions])).toEqual(
+      days.map((day) => [day, kept.filter((r) => dayOf(Number(r.timestamp)) === day).length, [...started.values()].filter((ms) => dayOf(ms) === day).length]),
+    );
+    // No API or video events in this lake: their questions answer nothing for these days.
+    expect((body.data?.analytics.dailyMetrics as Row[]).every((r) => r.api_requests === undefined || r.api_requests === null)).toBe(true);
   });
 });
