@@ -38,9 +38,11 @@ export interface AggregateSpec {
 export const AGGREGATE_LIMITS = { maxLimit: 10_000, maxDimensions: 5, maxMetrics: 20, maxOffset: 1_000_000 } as const;
 
 /**
- * `WITH ... events AS (...)`: the project's events in the range, bots left out unless asked for,
- * filtered, first copies only (raw files are at-least-once: one row per `event_id`, the
- * earliest received, as dbt's staging keeps it). Aggregates and listings both read `events`.
+ * `WITH ... events AS (...)`: the project's events in the range, first copies only (raw files are
+ * at-least-once: one row per `event_id`, the earliest received, as dbt's staging keeps it), then
+ * bots left out unless asked for, then filtered. Copies are resolved before any condition on
+ * their values: a resent copy may differ (a retry from a browser after a bot-flagged first copy)
+ * and must not stand in for the first. Aggregates and listings both read `events`.
  */
 export function firstCopiesCte(
   relation: string,
@@ -48,14 +50,15 @@ export function firstCopiesCte(
   filter: SqlFragment,
 ): SqlFragment {
   if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
-  const bots = scope.includeBots ? "" : `\n    AND NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false))`;
+  const bots = scope.includeBots ? "" : `NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false)) AND `;
   return {
     sql: `WITH scoped AS (
   SELECT * FROM ${relation}
-  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${bots}
-    AND (${filter.sql})
+  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${scope.unique ? "" : `
+  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1`}
 ), events AS (
-  SELECT * FROM scoped${scope.unique ? "" : `\n  QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1`}
+  SELECT * FROM scoped
+  WHERE ${bots}(${filter.sql})
 )`,
     params: [scope.projectId, scope.range.fromMs, scope.range.toMs, ...filter.params],
   };

@@ -8,6 +8,7 @@ import { type NativeDuckDB, openNativeDuckDB } from "@edge-analytics/test-suppor
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aggregateSql, columnsFor } from "../src/aggregate.ts";
 import { QueryError } from "../src/errors.ts";
+import type { Filter } from "../src/filters.ts";
 import { resolveTimeRange } from "../src/time-range.ts";
 
 const SQL_TYPES = { string: "VARCHAR", float64: "DOUBLE", int64: "BIGINT", boolean: "BOOLEAN", timestamp: "TIMESTAMPTZ", json: "VARCHAR" } as const;
@@ -172,6 +173,31 @@ function keptRows(): Row[] {
     return true;
   });
 }
+
+describe("copies are resolved before conditions on their values", () => {
+  it("a resent copy of a bot-flagged or filtered-out event does not stand in for it", async () => {
+    const copies = await openNativeDuckDB();
+    try {
+      await copies.run(`CREATE TABLE raw_events (${lakeColumns("page_view").map((c) => `"${c.name}" ${SQL_TYPES[c.kind]}`).join(", ")})`);
+      // e1: first copy a bot's, resent later from a browser; e2: first copy on /a, a later (corrupt) copy on /b.
+      for (const [id, received, bot, page] of [["e1", "10:00", true, "/a"], ["e1", "11:00", false, "/a"], ["e2", "10:00", false, "/a"], ["e2", "11:00", false, "/b"]] as const) {
+        await copies.query(
+          `INSERT INTO raw_events ("event_id", "project_id", "timestamp", "received_at", "session_id", "page_url", "is_bot") VALUES (?, 'p', '2024-01-15T09:00:00Z', ?, 's', ?, ?)`,
+          [id, `2024-01-15T${received}:00Z`, `https://x.example${page}`, bot],
+        );
+      }
+      const ask = (filter?: Filter) => aggregateSql("raw_events", { type: "page_view", projectId: "p", range, dimensions: [], metrics: ["view_count"], limit: 1, ...(filter ? { filter } : {}) });
+      const count = async (filter?: Filter) => {
+        const query = ask(filter);
+        return (await copies.query<{ view_count: number }>(query.sql, query.params))[0]?.view_count;
+      };
+      expect(await count()).toBe(1);
+      expect(await count({ page_url: { eq: "https://x.example/b" } })).toBe(0);
+    } finally {
+      copies.close();
+    }
+  });
+});
 
 describe("session metrics on native DuckDB", () => {
   /** Sessions in TypeScript: grouped by the first page view's page (timestamp, then event_id), as int_sessions. */
