@@ -70,7 +70,7 @@ beforeAll(async () => {
   initZstd(readFileSync(createRequire(import.meta.url).resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm")));
   // 1. The older partition, as the sink wrote it then, registered by the catalog's reconcile.
   const key = `events/page_views/${OLD_PARTITION}/${randomUUID()}.parquet`;
-  const put = await s3.fetch(`${origin}/analytics-source/${key}`, { method: "PUT", body: encodeLakeRows("page_view", older.map((r) => lakeRowFromRecord("page_view", r))) });
+  const put = await s3.fetch(`${origin}/analytics-source/${key}`, { method: "PUT", body: encodeLakeRows("page_view", older.map((r) => lakeRowFromRecord("page_view", r))).slice() });
   expect(put.status).toBe(200);
   expect((await fetch(`${origin}/catalog/reconcile`, { method: "POST", headers: ADMIN })).status).toBe(200);
 
@@ -191,5 +191,43 @@ describe("read tiers on the stack: marts where dbt has caught up, raw files afte
     expect(row?.sessions).toBe(Number(expected?.sessions));
     expect(row?.view_count).toBe(Number(expected?.view_count));
     expect(Number(row?.bounce_rate)).toBeCloseTo(Number(expected?.bounce_rate), 12);
+  });
+
+  it("adds the minutes the lake has not got yet from Analytics Engine, then the lake alone once they land", async () => {
+    const sentAt = Date.now();
+    const live = Array.from({ length: 12 }, (_, i) => ({
+      type: "page_view",
+      event_id: randomUUID(),
+      timestamp: new Date(sentAt + i).toISOString(),
+      session_id: `live-${i % 3}`,
+      page_url: `https://live.example/${i % 3 === 0 ? "a" : "b"}`,
+    }));
+    const sent = await fetch(`${origin}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "local-dev-key", "user-agent": BROWSER },
+      body: JSON.stringify({ events: live }),
+    });
+    expect(sent.status).toBe(202);
+    const today = new Date(sentAt).toISOString().slice(0, 10);
+    const question = `{ analytics { pageViews(timeRange: { start: "${today}", end: "${today}" }, groupBy: ["page_url"], filter: { page_url: { in: ["https://live.example/a", "https://live.example/b"] } }) { page_url view_count } } }`;
+    const expected = [
+      { page_url: "https://live.example/b", view_count: 8 },
+      { page_url: "https://live.example/a", view_count: 4 },
+    ];
+    // Not flushed: the lake has none of them (its files end earlier), Analytics Engine has all.
+    const before = await graphqlWithMeta(question);
+    expect((before.data.analytics as { pageViews: Row[] }).pageViews).toEqual(expected);
+    expect(before.meta["analytics.pageViews"]?.tiers.map((t) => t.tier)).toContain("realtime");
+    expect(Date.parse(String(before.meta["analytics.pageViews"]?.freshness.realtime_through))).toBe(sentAt + 11);
+    // A question Analytics Engine cannot add up says so, and answers from the lake.
+    const sessions = await graphqlWithMeta(`{ analytics { sessions(timeRange: { start: "${today}", end: "${today}" }) { sessions } } }`);
+    expect((sessions.meta["analytics.sessions"] as Meta & { notes?: string[] }).notes?.join(" ")).toContain("not additive");
+    // Flushed: the same figures, from raw files only.
+    await flushLake(origin);
+    const after = await graphqlWithMeta(question);
+    expect((after.data.analytics as { pageViews: Row[] }).pageViews).toEqual(expected);
+    // Analytics Engine is still asked, but only for what is newer than the files now holding them.
+    const realtimeFrom = after.meta["analytics.pageViews"]?.tiers.find((t) => t.tier === "realtime")?.from;
+    expect(realtimeFrom === undefined || Date.parse(realtimeFrom) > sentAt + 11).toBe(true);
   });
 });

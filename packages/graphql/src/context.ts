@@ -1,4 +1,4 @@
-import type { AnswerCache, AnswerMeta, LakeFileCatalog, RawLoader, ReadBudget, SqlRunner } from "@edge-analytics/query";
+import type { AnswerCache, AnswerMeta, LakeFileCatalog, RawLoader, ReadBudget, RealtimeSource, SqlRunner } from "@edge-analytics/query";
 
 /** What the lake-backed fields need, built per request by the Worker. */
 export interface AnalyticsBackend {
@@ -8,6 +8,8 @@ export interface AnalyticsBackend {
   budget: ReadBudget;
   /** Identical questions over the same files are answered from here. */
   cache?: AnswerCache;
+  /** Analytics Engine, for the minutes newer than every raw file (additive questions only). */
+  realtime?: RealtimeSource;
 }
 
 /** The GraphQL context of the analytics fields: the caller's project (from its key) and the backend. */

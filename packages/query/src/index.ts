@@ -12,3 +12,4 @@ export * from "./time-buckets.ts";
 export * from "./listing.ts";
 export * from "./resident-relations.ts";
 export * from "./marts.ts";
+export * from "./realtime.ts";

@@ -19,9 +19,14 @@ export interface MetricDefinition {
    * constant SQL), e.g. the position playback reached at the next event of the same video.
    */
   derived?: Readonly<Record<string, string>>;
+  /**
+   * How Analytics Engine adds it up for the minutes the lake has not got yet: additive metrics
+   * only (a count, or a sum of a field it keeps as a double). Others are answered from the lake.
+   */
+  realtime?: { count: true } | { sum: string };
 }
 
-const count = (description: string): MetricDefinition => ({ sql: "count(*)", type: "Int", columns: [], description });
+const count = (description: string): MetricDefinition => ({ sql: "count(*)", type: "Int", columns: [], description, realtime: { count: true } });
 
 /**
  * The metrics of each event type. Definitions match the dbt marts' (models/marts), so an answer
@@ -87,7 +92,7 @@ export const METRICS = {
   },
   usage: {
     usage_events: count("Usage events."),
-    quantity: { sql: 'sum("quantity")', type: "Float", columns: ["quantity"], description: "Summed quantity." },
+    quantity: { sql: 'sum("quantity")', type: "Float", columns: ["quantity"], description: "Summed quantity.", realtime: { sum: "quantity" } },
   },
   custom: {
     events: count("Custom events."),

@@ -1,9 +1,10 @@
 import { type EventType, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
-import { type AggregateSpec, aggregateSql, columnsFor } from "./aggregate.ts";
+import { AGGREGATE_LIMITS, type AggregateSpec, aggregateSql, columnsFor } from "./aggregate.ts";
 import { type AnswerCache, answerCacheKey } from "./answer-cache.ts";
 import { QueryError, StaleMartError } from "./errors.ts";
 import { type MartDefinition, martFor } from "./marts.ts";
 import { type CatalogFileRef, type PlannedFile, planTiers, type TierPlan } from "./plan.ts";
+import { mergeRealtime, orderAndPage, planRealtime, type RealtimeSource } from "./realtime.ts";
 import type { TimeRange } from "./time-range.ts";
 import type { SqlValue } from "./sql.ts";
 
@@ -62,6 +63,8 @@ export interface AnswerMeta {
   sql_ms: number;
   /** The engine's memory after answering (bytes), when it reports one: how close the isolate is to its 128 MB. */
   engine_memory_bytes: number | null;
+  /** Why a tier did not take part, when one could have (e.g. `realtime: bounce_rate is not additive`). */
+  notes?: string[];
 }
 
 /** How much one request may load. */
@@ -169,14 +172,16 @@ export function rawMeta(
 }
 
 /**
- * Answers an aggregate from raw files: the catalog's files for the range, loaded into the
- * engine (only the columns needed), aggregated there over first copies, released. A question
- * whose files hold more rows than the budget is refused before anything is read, with what to
- * change.
+ * Answers an aggregate: from the lake (the catalog's files for the range, a mart where dbt has
+ * caught up and raw files elsewhere, loaded into the engine with only the columns needed,
+ * aggregated there over first copies) and, when `realtime` is given and the range reaches past
+ * the newest raw file, the newer events from Analytics Engine added to the lake's groups. A
+ * question whose files hold more rows than the budget is refused before anything is read, with
+ * what to change. Answers with a realtime part are not cached (they change by the second).
  */
 export async function runRawAggregate<Row extends Record<string, unknown>>(
   spec: AggregateSpec,
-  deps: { catalog: LakeFileCatalog; loader: RawLoader; engine: SqlRunner; budget: ReadBudget; cache?: AnswerCache; now?: () => number },
+  deps: { catalog: LakeFileCatalog; loader: RawLoader; engine: SqlRunner; budget: ReadBudget; cache?: AnswerCache; realtime?: RealtimeSource; now?: () => number },
 ): Promise<AggregateAnswer<Row>> {
   const now = deps.now ?? Date.now;
   const started = now();
@@ -184,7 +189,11 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   aggregateSql("raw_events", spec);
   const columns = columnsFor(spec);
   const plan = await planWithinBudget(spec.type, spec.range, deps, { columns });
-  const cacheKey = deps.cache ? await answerCacheKey(spec, plan.read) : undefined;
+  const realtime = deps.realtime ? planRealtime(spec, plan.rawThrough === null ? null : Date.parse(plan.rawThrough), now()) : undefined;
+  const question = realtime && "question" in realtime ? realtime.question : undefined;
+  // The lake's every group when realtime rows are to be added (they may reorder the groups).
+  const lakeSpec: AggregateSpec = question ? { ...spec, limit: AGGREGATE_LIMITS.maxLimit, offset: 0 } : spec;
+  const cacheKey = deps.cache && !question ? await answerCacheKey(spec, plan.read) : undefined;
   if (deps.cache && cacheKey) {
     const hit = await deps.cache.get(cacheKey);
     if (hit) {
@@ -198,16 +207,44 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   let rows: (Row & { total_rows?: number })[];
   try {
     // Mart rows are first copies already: only raw files need deduplicating.
-    const query = aggregateSql(loaded.name, { ...spec, unique: loadedPlan.read.every((file) => file.tier === "mart") && loadedPlan.read.length > 0 });
+    const query = aggregateSql(loaded.name, { ...lakeSpec, unique: loadedPlan.read.every((file) => file.tier === "mart") && loadedPlan.read.length > 0 });
     rows = await deps.engine.query<Row & { total_rows?: number }>(query.sql, query.params);
   } finally {
     await loaded.release();
   }
-  const totalRows = Number(rows[0]?.total_rows ?? 0);
-  const cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
+  let totalRows = Number(rows[0]?.total_rows ?? 0);
+  let cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
+  const sqlFinished = now();
+  const notes: string[] = [];
+  let realtimePart: { fromMs: number; toMs: number; throughMs: number | null } | undefined;
+  if (question && deps.realtime) {
+    if (totalRows > AGGREGATE_LIMITS.maxLimit) {
+      notes.push(`realtime: not added (the lake has more than ${AGGREGATE_LIMITS.maxLimit} groups)`);
+      cleaned = orderAndPage(cleaned, spec) as Row[];
+    } else {
+      try {
+        const merged = mergeRealtime(cleaned, await deps.realtime.aggregate(question), question);
+        totalRows = merged.rows.length;
+        cleaned = orderAndPage(merged.rows, spec) as Row[];
+        realtimePart = { fromMs: question.fromMs, toMs: question.toMs, throughMs: merged.throughMs };
+      } catch (error) {
+        // Analytics Engine unreachable: the lake's answer stands, and meta says what is missing.
+        notes.push(`realtime: Analytics Engine did not answer (${error instanceof Error ? error.message.slice(0, 120) : "error"})`);
+        cleaned = orderAndPage(cleaned, spec) as Row[];
+      }
+    }
+  } else if (realtime && "skipped" in realtime) {
+    notes.push(`realtime: ${realtime.skipped}`);
+  }
   const finished = now();
-  const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(finished - sqlStarted) };
-  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta: rawMeta(spec.range, loadedPlan, loaded.stats, deps.engine, timings) };
+  const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(sqlFinished - sqlStarted) };
+  const meta = rawMeta(spec.range, loadedPlan, loaded.stats, deps.engine, timings);
+  if (realtimePart) {
+    meta.tiers.push({ tier: "realtime", from: new Date(realtimePart.fromMs).toISOString(), to: new Date(realtimePart.toMs).toISOString() });
+    meta.freshness.realtime_through = realtimePart.throughMs === null ? null : new Date(realtimePart.throughMs).toISOString();
+  }
+  if (notes.length > 0) meta.notes = notes;
+  const answer: AggregateAnswer<Row> = { rows: cleaned, totalRows, meta };
   if (deps.cache && cacheKey) {
     // A cache that cannot keep the answer costs the next request time, never this one its answer.
     await deps.cache.put(cacheKey, { rows: cleaned, totalRows, meta: { ...answer.meta } }).catch(() => undefined);

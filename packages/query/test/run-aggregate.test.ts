@@ -70,7 +70,7 @@ describe("runRawAggregate", () => {
       rows_scanned: 25,
       freshness: { mart_built_at: null, raw_through: "2024-02-03T00:00:00.000Z", realtime_through: null },
       cached: false,
-      duration_ms: 15,
+      duration_ms: 20,
       load_ms: 5,
       sql_ms: 5,
       engine_memory_bytes: null,

@@ -6,6 +6,7 @@ import { useAnswerMeta, useDocumentLimits } from "@edge-analytics/graphql";
 import type { LakeTableName } from "@edge-analytics/lake";
 import type { CatalogFileRef, LakeFileCatalog } from "@edge-analytics/query";
 import { openDuckDB, type SqlEngine } from "@edge-analytics/query-engine";
+import { realtimeAggregateQuery } from "@edge-analytics/sql";
 import { createYoga } from "graphql-yoga";
 import { type GraphQLContext, schema } from "./graphql-schema.ts";
 import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
@@ -67,9 +68,10 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   const { success } = await env.RATE_LIMITER.limit({ key: key.keyId });
   if (!success) return jsonError(429, "rate limit exceeded for this API key", { "retry-after": "60" });
   const maxRows = Number(env.QUERY_MAX_ROWS ?? DEFAULT_MAX_ROWS) || DEFAULT_MAX_ROWS;
+  const hotData = hotDataClient(env);
   return yoga.fetch(request, {
     projectId: key.role.projectId,
-    hotData: hotDataClient(env),
+    hotData,
     analytics: {
       catalog: catalogOf(env),
       loader: lakeLoader({ source: env.SOURCE_BUCKET, processed: env.PROCESSED_BUCKET }, async () => (openedEngine = await openDuckDB())),
@@ -80,6 +82,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
       },
       budget: { maxRows },
       cache: cacheApiAnswers(await caches.open("analytics-answers")),
+      realtime: { aggregate: async (question) => (await hotData.query<Record<string, unknown>>(realtimeAggregateQuery(question))).data },
     },
     answerMeta: new Map(),
   });
