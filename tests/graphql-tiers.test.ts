@@ -32,7 +32,7 @@ const client = new GraphQLClient(`${origin}/graphql`, { headers: { "x-api-key": 
 type Row = Record<string, unknown>;
 interface Meta {
   tiers: { tier: string; from: string; to: string }[];
-  freshness: { mart_built_at: string | null; raw_through: string | null };
+  freshness: { mart_built_at: string | null; raw_through: string | null; realtime_through: string | null };
 }
 
 /** Page views of 2023-03-10 and 11 in the older partition, received then. */
