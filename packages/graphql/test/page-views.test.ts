@@ -107,20 +107,20 @@ const loader: RawLoader = {
   },
 };
 
-function yoga(projectId = "local", maxRows = 1_000_000) {
+function yoga(projectId = "local", maxRows = 1_000_000, maxStreamRows?: number) {
   return createYoga<AnalyticsContext>({
     schema: createSchema<AnalyticsContext>({ typeDefs: [analyticsTypeDefs(), "type Query { analytics: Analytics! }"], resolvers: analyticsResolvers }),
     plugins: [useAnswerMeta(), useDocumentLimits()],
     context: () => ({
       projectId,
       answerMeta: new Map(),
-      analytics: { catalog: { files: async (table: string) => (table === "page_views" ? catalogFiles : table === "api_requests" ? apiFiles : []) }, loader, engine: db, budget: { maxRows } },
+      analytics: { catalog: { files: async (table: string) => (table === "page_views" ? catalogFiles : table === "api_requests" ? apiFiles : []) }, loader, engine: db, budget: { maxRows, ...(maxStreamRows ? { maxStreamRows } : {}) } },
     }),
   });
 }
 
-async function ask(query: string, projectId?: string, maxRows?: number) {
-  const response = await yoga(projectId, maxRows).fetch("http://local/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+async function ask(query: string, projectId?: string, maxRows?: number, maxStreamRows?: number) {
+  const response = await yoga(projectId, maxRows, maxStreamRows).fetch("http://local/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
   return (await response.json()) as { data?: { analytics: { pageViews: Record_[] } }; errors?: { message: string; extensions?: Record_ }[]; extensions?: { meta?: Record_ } };
 }
 
@@ -211,6 +211,24 @@ describe("analytics.pageViews", () => {
     const answer = await ask(DESIGN_QUERY, "local", 10);
     expect(answer.errors?.[0]?.extensions?.code).toBe("OVER_BUDGET");
     expect(answer.errors?.[0]?.message).toContain("narrow it with a shorter timeRange, a coarser granularity or fewer dimensions");
+  });
+
+  it("streams a question over the load budget chunk by chunk: the same answer, copies across chunks counted once", async () => {
+    // 30 rows at once: file a, then b and c (c holds copies of a's events) in a second chunk.
+    const answer = await ask(DESIGN_QUERY, "local", 30, 1000);
+    expect(answer.errors).toBeUndefined();
+    const rows = answer.data?.analytics.pageViews ?? [];
+    const want = expected("local");
+    expect(rows.map((r) => [r.page_url, r.view_count, r.unique_users])).toEqual(want.map((r) => [r.page_url, r.view_count, r.unique_users]));
+    for (const [i, row] of rows.entries()) expect(row.avg_time_on_page).toBeCloseTo(want[i]?.avg_time_on_page ?? Number.NaN, 9);
+    expect((answer.extensions?.meta?.["analytics.pageViews"] as { notes?: string[] }).notes?.[0]).toContain("streamed: 2 chunks");
+    // Session metrics need a range's rows at once: refused, saying which and how to narrow.
+    const sessions = await ask(`{ analytics { query(metrics: ["bounce_rate"], timeRange: { start: "2024-01-01", end: "2024-01-31" }) { rows } } }`, "local", 30, 1000);
+    expect(sessions.errors?.[0]?.extensions?.code).toBe("OVER_BUDGET");
+    expect(sessions.errors?.[0]?.message).toContain("bounce_rate needs every row of the range at once");
+    // Over the streaming ceiling too.
+    const ceiling = await ask(DESIGN_QUERY, "local", 30, 40);
+    expect(ceiling.errors?.[0]?.message).toContain("more than one request may read (40)");
   });
 
   it("limits depth, aliases and the number of lake questions per document", async () => {

@@ -48,13 +48,15 @@ export function firstCopiesCte(
   relation: string,
   scope: { projectId: string; range: TimeRange; includeBots?: boolean | undefined; unique?: boolean | undefined },
   filter: SqlFragment,
+  /** A relation of event_ids counted already (an earlier chunk of a streamed question): their copies here are left out. */
+  counted?: string,
 ): SqlFragment {
-  if (!/^[a-z_][a-z0-9_]*$/.test(relation)) throw new Error(`relation name "${relation}" is not a plain identifier`);
+  for (const name of [relation, counted ?? "x"]) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`relation name "${name}" is not a plain identifier`);
   const bots = scope.includeBots ? "" : `NOT (coalesce("is_bot", false) OR coalesce("device_type" = 'bot', false)) AND `;
   return {
     sql: `WITH scoped AS (
   SELECT * FROM ${relation}
-  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${scope.unique ? "" : `
+  WHERE "project_id" = ? AND epoch_ms("timestamp") >= ? AND epoch_ms("timestamp") < ?${counted ? `\n    AND "event_id" NOT IN (SELECT "event_id" FROM ${counted})` : ""}${scope.unique ? "" : `
   QUALIFY row_number() OVER (PARTITION BY "event_id" ORDER BY "received_at") = 1`}
 ), events AS (
   SELECT * FROM scoped
@@ -81,6 +83,14 @@ function checkInteger(value: number, min: number, max: number, argument: string)
     throw new QueryError("BAD_ARGUMENT", `must be an integer from ${min} to ${max}`, argument);
   }
   return value;
+}
+
+/** The groups of a question: its dimensions (checked, quoted) and its period, when it is a time series. */
+export function groupingOf(spec: AggregateSpec): { dimensionNames: string[]; dimensions: string[]; period: SqlFragment | undefined; groups: string[] } {
+  const dimensionNames = [...new Set(spec.dimensions)];
+  const dimensions = dimensionNames.map((name, i) => dimensionIdentifier(spec.type, name, `groupBy.${i}`));
+  const period = spec.granularity ? periodSql(spec.granularity, offsetSchedule(spec.timeZone ?? "UTC", spec.range.fromMs, spec.range.toMs)) : undefined;
+  return { dimensionNames, dimensions, period, groups: period ? ['"period"', ...dimensions] : dimensions };
 }
 
 /** The metrics asked for, checked, by grain; their definitions are constant SQL. */
@@ -112,14 +122,11 @@ export function aggregateSql(relation: string, spec: AggregateSpec): SqlQuery {
   if (spec.dimensions.length > AGGREGATE_LIMITS.maxDimensions) {
     throw new QueryError("BAD_ARGUMENT", `group by at most ${AGGREGATE_LIMITS.maxDimensions} dimensions`, "groupBy");
   }
-  const dimensionNames = [...new Set(spec.dimensions)];
-  const dimensions = dimensionNames.map((name, i) => dimensionIdentifier(spec.type, name, `groupBy.${i}`));
+  const { dimensionNames, dimensions, period, groups } = groupingOf(spec);
   const filter = compileFilter(spec.type, spec.filter);
   const limit = checkInteger(spec.limit, 0, AGGREGATE_LIMITS.maxLimit, "limit");
   const offset = checkInteger(spec.offset ?? 0, 0, AGGREGATE_LIMITS.maxOffset, "offset");
 
-  const period = spec.granularity ? periodSql(spec.granularity, offsetSchedule(spec.timeZone ?? "UTC", spec.range.fromMs, spec.range.toMs)) : undefined;
-  const groups = period ? ['"period"', ...dimensions] : dimensions;
   const selectable = new Set([...(period ? ["period"] : []), ...dimensionNames, ...spec.metrics]);
   const order = (spec.orderBy ?? []).map((term, i) => `${identifier(term.field, selectable, `orderBy.${i}.field`)} ${term.direction === "ASC" ? "ASC" : "DESC"}`);
   // A time series reads in time order; other answers biggest first.

@@ -13,3 +13,4 @@ export * from "./listing.ts";
 export * from "./resident-relations.ts";
 export * from "./marts.ts";
 export * from "./realtime.ts";
+export * from "./stream-aggregate.ts";

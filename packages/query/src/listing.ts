@@ -85,7 +85,7 @@ export async function runRawListing(
 ): Promise<EventPage> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const plan = await planWithinBudget(spec.type, spec.range, deps);
+  const plan = await planWithinBudget(spec.type, spec.range, deps, { unstreamable: "a listing loads its range at once" });
   listingSql("raw_events", spec);
   const loadStarted = now();
   const loaded = await deps.loader.load({

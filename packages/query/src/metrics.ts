@@ -24,9 +24,36 @@ export interface MetricDefinition {
    * only (a count, or a sum of a field it keeps as a double). Others are answered from the lake.
    */
   realtime?: { count: true } | { sum: string };
+  /**
+   * How it is computed over a range too large to load at once, chunk by chunk: sums of `parts`
+   * per group, merged by adding and finished by `finish` (a ratio, an average), or the distinct
+   * values of a column per group. Metrics without it (quantiles, session and window metrics) need
+   * all of a range's rows at once.
+   */
+  stream?: { parts: Readonly<Record<string, string>>; finish: (parts: Readonly<Record<string, number>>) => number | null } | { distinct: string };
 }
 
-const count = (description: string): MetricDefinition => ({ sql: "count(*)", type: "Int", columns: [], description, realtime: { count: true } });
+const sumOf = (part: string) => (parts: Readonly<Record<string, number>>) => parts[part] ?? 0;
+const ratio = (numerator: string, denominator: string) => (parts: Readonly<Record<string, number>>) =>
+  (parts[denominator] ?? 0) === 0 ? null : (parts[numerator] ?? 0) / (parts[denominator] ?? 0);
+const counted = { parts: { n: "count(*)" }, finish: sumOf("n") };
+
+const count = (description: string): MetricDefinition => ({ sql: "count(*)", type: "Int", columns: [], description, realtime: { count: true }, stream: counted });
+const countWhere = (condition: string, columns: string[], description: string): MetricDefinition => ({
+  sql: `count(*) FILTER (WHERE ${condition})`,
+  type: "Int",
+  columns,
+  description,
+  stream: { parts: { n: `count(*) FILTER (WHERE ${condition})` }, finish: sumOf("n") },
+});
+const distinctUsers = (description: string): MetricDefinition => ({ sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description, stream: { distinct: "user_id" } });
+const average = (column: string, description: string): MetricDefinition => ({
+  sql: `avg("${column}")`,
+  type: "Float",
+  columns: [column],
+  description,
+  stream: { parts: { s: `sum("${column}")`, n: `count("${column}")` }, finish: ratio("s", "n") },
+});
 
 /**
  * The metrics of each event type. Definitions match the dbt marts' (models/marts), so an answer
@@ -36,11 +63,11 @@ const count = (description: string): MetricDefinition => ({ sql: "count(*)", typ
 export const METRICS = {
   page_view: {
     view_count: count("Page views."),
-    unique_users: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users (user_id)." },
-    unique_sessions: { sql: 'count(DISTINCT "session_id")', type: "Int", columns: ["session_id"], description: "Distinct sessions." },
-    avg_time_on_page: { sql: 'avg("time_on_page")', type: "Float", columns: ["time_on_page"], description: "Mean time on page in seconds, over views that report one." },
+    unique_users: distinctUsers("Distinct identified users (user_id)."),
+    unique_sessions: { sql: 'count(DISTINCT "session_id")', type: "Int", columns: ["session_id"], description: "Distinct sessions.", stream: { distinct: "session_id" } },
+    avg_time_on_page: average("time_on_page", "Mean time on page in seconds, over views that report one."),
     page_views: count("Page views (view_count's name in the general query's vocabulary)."),
-    visitors: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users (unique_users' name in the general query's vocabulary)." },
+    visitors: distinctUsers("Distinct identified users (unique_users' name in the general query's vocabulary)."),
     sessions: { sql: "count(*)", type: "Int", columns: [], grain: "session", description: "Sessions (grouped by their values at their first page view)." },
     bounce_rate: {
       sql: 'avg(CASE WHEN "page_views" = 1 THEN 1.0 ELSE 0.0 END)',
@@ -60,13 +87,14 @@ export const METRICS = {
   },
   video_event: {
     video_events: count("Video events."),
-    plays: { sql: "count(*) FILTER (WHERE \"action\" = 'play')", type: "Int", columns: ["action"], description: "Play events." },
-    completions: { sql: "count(*) FILTER (WHERE \"action\" = 'complete')", type: "Int", columns: ["action"], description: "Complete events." },
+    plays: countWhere("\"action\" = 'play'", ["action"], "Play events."),
+    completions: countWhere("\"action\" = 'complete'", ["action"], "Complete events."),
     completion_rate: {
       sql: "count(*) FILTER (WHERE \"action\" = 'complete') / nullif(count(*) FILTER (WHERE \"action\" = 'play'), 0)",
       type: "Float",
       columns: ["action"],
       description: "Completions per play (null without plays).",
+      stream: { parts: { c: "count(*) FILTER (WHERE \"action\" = 'complete')", p: "count(*) FILTER (WHERE \"action\" = 'play')" }, finish: ratio("c", "p") },
     },
     watch_time: {
       sql: "coalesce(sum(CASE WHEN \"action\" = 'play' THEN greatest(\"next_position\" - \"position\", 0) ELSE 0 END), 0)",
@@ -77,22 +105,35 @@ export const METRICS = {
       },
       description: "Content seconds played: from each play to the position of the session's next event on the video (as fact_video_engagement).",
     },
-    viewers: { sql: 'count(DISTINCT "user_id")', type: "Int", columns: ["user_id"], description: "Distinct identified users with video events." },
+    viewers: distinctUsers("Distinct identified users with video events."),
   },
   user_action: {
     actions: count("User actions."),
   },
   api_request: {
     requests: count("API requests."),
-    errors: { sql: 'count(*) FILTER (WHERE "status_code" >= 500)', type: "Int", columns: ["status_code"], description: "Requests answered 5xx." },
-    error_rate: { sql: 'avg(CASE WHEN "status_code" >= 500 THEN 1.0 ELSE 0.0 END)', type: "Float", columns: ["status_code"], description: "Share of requests answered 5xx." },
+    errors: countWhere('"status_code" >= 500', ["status_code"], "Requests answered 5xx."),
+    error_rate: {
+      sql: 'avg(CASE WHEN "status_code" >= 500 THEN 1.0 ELSE 0.0 END)',
+      type: "Float",
+      columns: ["status_code"],
+      description: "Share of requests answered 5xx.",
+      stream: { parts: { e: 'count(*) FILTER (WHERE "status_code" >= 500)', n: "count(*)" }, finish: ratio("e", "n") },
+    },
     latency_p50: { sql: 'quantile_cont("duration_ms", 0.5)', type: "Float", columns: ["duration_ms"], description: "Median duration in ms." },
     latency_p95: { sql: 'quantile_cont("duration_ms", 0.95)', type: "Float", columns: ["duration_ms"], description: "95th percentile duration in ms." },
     latency_p99: { sql: 'quantile_cont("duration_ms", 0.99)', type: "Float", columns: ["duration_ms"], description: "99th percentile duration in ms." },
   },
   usage: {
     usage_events: count("Usage events."),
-    quantity: { sql: 'sum("quantity")', type: "Float", columns: ["quantity"], description: "Summed quantity.", realtime: { sum: "quantity" } },
+    quantity: {
+      sql: 'sum("quantity")',
+      type: "Float",
+      columns: ["quantity"],
+      description: "Summed quantity.",
+      realtime: { sum: "quantity" },
+      stream: { parts: { s: 'sum("quantity")', n: 'count("quantity")' }, finish: (parts) => ((parts.n ?? 0) === 0 ? null : (parts.s ?? 0)) },
+    },
   },
   custom: {
     events: count("Custom events."),

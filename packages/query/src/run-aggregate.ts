@@ -5,6 +5,7 @@ import { QueryError, StaleMartError } from "./errors.ts";
 import { type MartDefinition, martFor } from "./marts.ts";
 import { type CatalogFileRef, type PlannedFile, planTiers, type TierPlan } from "./plan.ts";
 import { mergeRealtime, orderAndPage, planRealtime, type RealtimeSource } from "./realtime.ts";
+import { chunkFiles, PartialAggregates, partialSql, unstreamable } from "./stream-aggregate.ts";
 import type { TimeRange } from "./time-range.ts";
 import type { SqlValue } from "./sql.ts";
 
@@ -69,8 +70,13 @@ export interface AnswerMeta {
 
 /** How much one request may load. */
 export interface ReadBudget {
-  /** Raw rows (in the files a question reads) one request may load into the engine. */
+  /** Rows (in the files a question reads) one request may load into the engine at once. */
   maxRows: number;
+  /**
+   * Rows a question may read in chunks of `maxRows` when its metrics can be computed chunk by
+   * chunk (partial aggregates merged): the ceiling of a streamed question (default: no streaming).
+   */
+  maxStreamRows?: number;
 }
 
 export interface AggregateAnswer<Row> {
@@ -88,20 +94,24 @@ export async function planWithinBudget(
   type: EventType,
   range: TimeRange,
   deps: { catalog: LakeFileCatalog; budget: ReadBudget },
-  options: { columns?: readonly string[]; stale?: ReadonlySet<string> } = {},
+  options: { columns?: readonly string[]; stale?: ReadonlySet<string>; unstreamable?: string | undefined } = {},
 ): Promise<TierPlan> {
   const mart = options.columns ? martFor(type, options.columns) : undefined;
   const [rawFiles, martFiles] = await Promise.all([deps.catalog.files(TABLE_BY_EVENT_TYPE[type]), mart ? deps.catalog.files(mart.table) : Promise.resolve([])]);
   const plan = planTiers(rawFiles, range, mart ? { definition: mart, files: martFiles, ...(options.stale ? { stale: options.stale } : {}) } : undefined);
-  if (plan.rows > deps.budget.maxRows) {
-    throw new QueryError(
-      "OVER_BUDGET",
-      `this question reads ${plan.rows.toLocaleString("en-US")} events in ${plan.read.length} files, more than one request may load ` +
-        `(${deps.budget.maxRows.toLocaleString("en-US")}): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions`,
-      "timeRange",
-    );
-  }
-  return plan;
+  if (plan.rows <= deps.budget.maxRows) return plan;
+  const rows = `this question reads ${plan.rows.toLocaleString("en-US")} events in ${plan.read.length} files`;
+  const narrow = "narrow it with a shorter timeRange, a coarser granularity or fewer dimensions";
+  const streamMax = deps.budget.maxStreamRows ?? 0;
+  const biggest = Math.max(...plan.read.map((file) => file.rows));
+  if (streamMax >= plan.rows && options.unstreamable === undefined && biggest <= deps.budget.maxRows) return plan;
+  const why =
+    streamMax < plan.rows
+      ? `more than one request may read (${Math.max(streamMax, deps.budget.maxRows).toLocaleString("en-US")})`
+      : options.unstreamable !== undefined
+        ? `more than one request may load at once (${deps.budget.maxRows.toLocaleString("en-US")}), and ${options.unstreamable}`
+        : `one file holds ${biggest.toLocaleString("en-US")}, more than one request may load at once (${deps.budget.maxRows.toLocaleString("en-US")})`;
+  throw new QueryError("OVER_BUDGET", `${rows}, ${why}: ${narrow}`, "timeRange");
 }
 
 /** Plans, loads and retries without a mart file found stale while loading (a rare race with a dbt run). */
@@ -128,6 +138,56 @@ export async function loadPlanned(
       if (!(error instanceof StaleMartError) || stale.has(error.partition)) throw error;
       stale.add(error.partition);
       plan = await planWithinBudget(request.type, request.range, deps, { columns: request.columns, stale });
+    }
+  }
+}
+
+/** Distinct names for the tables of event_ids a streamed question has counted (per isolate). */
+let countedTables = 0;
+
+/**
+ * A question too large to load at once, answered chunk by chunk (files in partition order, at
+ * most `maxRows` rows each): each chunk's partial aggregates are added up in `PartialAggregates`;
+ * the event_ids of the previous chunk are kept in the engine so that copies in the next one (a
+ * retry lands in the same or the next partition) count once. A mart file found stale restarts
+ * the question without it.
+ */
+async function streamAggregate(
+  spec: AggregateSpec,
+  columns: string[],
+  first: TierPlan,
+  deps: { catalog: LakeFileCatalog; loader: RawLoader; engine: SqlRunner; budget: ReadBudget },
+): Promise<{ rows: Record<string, unknown>[]; plan: TierPlan; stats: LoadStats; chunks: number }> {
+  const stale = new Set<string>();
+  let plan = first;
+  for (;;) {
+    const partials = new PartialAggregates(spec);
+    const stats: LoadStats = { rows: 0, rowGroupsRead: 0, rowGroupsSkipped: 0, bytesRead: 0 };
+    const chunks = chunkFiles(plan.read, deps.budget.maxRows);
+    let counted: string | undefined;
+    try {
+      for (const files of chunks) {
+        const loaded = await deps.loader.load({ type: spec.type, files, ...(plan.mart ? { mart: plan.mart } : {}), columns, projectId: spec.projectId, fromMs: spec.range.fromMs, toMs: spec.range.toMs });
+        try {
+          for (const key of Object.keys(stats) as (keyof LoadStats)[]) stats[key] += loaded.stats[key];
+          const sql = partialSql(loaded.name, { ...spec, unique: files.every((file) => file.tier === "mart") }, counted);
+          partials.addSums(await deps.engine.query(sql.sums.sql, sql.sums.params));
+          for (const [column, query] of Object.entries(sql.distinct)) partials.addDistinct(column, await deps.engine.query(query.sql, query.params));
+          const next = `counted_${++countedTables}`;
+          await deps.engine.query(`CREATE TEMP TABLE ${next} AS SELECT DISTINCT "event_id" FROM ${loaded.name}`, []);
+          if (counted) await deps.engine.query(`DROP TABLE IF EXISTS ${counted}`, []);
+          counted = next;
+        } finally {
+          await loaded.release();
+        }
+      }
+      return { rows: partials.rows(), plan, stats, chunks: chunks.length };
+    } catch (error) {
+      if (!(error instanceof StaleMartError) || stale.has(error.partition)) throw error;
+      stale.add(error.partition);
+      plan = await planWithinBudget(spec.type, spec.range, deps, { columns, stale, unstreamable: unstreamable(spec) });
+    } finally {
+      if (counted) await deps.engine.query(`DROP TABLE IF EXISTS ${counted}`, []).catch(() => undefined);
     }
   }
 }
@@ -188,7 +248,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   // Built once before anything is read, so a bad argument costs no I/O.
   aggregateSql("raw_events", spec);
   const columns = columnsFor(spec);
-  const plan = await planWithinBudget(spec.type, spec.range, deps, { columns });
+  const plan = await planWithinBudget(spec.type, spec.range, deps, { columns, unstreamable: unstreamable(spec) });
   const realtime = deps.realtime ? planRealtime(spec, plan.rawThrough === null ? null : Date.parse(plan.rawThrough), now()) : undefined;
   const question = realtime && "question" in realtime ? realtime.question : undefined;
   // The lake's every group when realtime rows are to be added (they may reorder the groups).
@@ -202,20 +262,39 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
     }
   }
   const loadStarted = now();
-  const { plan: loadedPlan, loaded } = await loadPlanned({ type: spec.type, range: spec.range, columns, projectId: spec.projectId }, deps, plan);
-  const sqlStarted = now();
-  let rows: (Row & { total_rows?: number })[];
-  try {
-    // Mart rows are first copies already: only raw files need deduplicating.
-    const query = aggregateSql(loaded.name, { ...lakeSpec, unique: loadedPlan.read.every((file) => file.tier === "mart") && loadedPlan.read.length > 0 });
-    rows = await deps.engine.query<Row & { total_rows?: number }>(query.sql, query.params);
-  } finally {
-    await loaded.release();
-  }
-  let totalRows = Number(rows[0]?.total_rows ?? 0);
-  let cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
-  const sqlFinished = now();
   const notes: string[] = [];
+  let totalRows: number;
+  let cleaned: Row[];
+  let loadedPlan: TierPlan;
+  let stats: LoadStats;
+  let sqlStarted: number;
+  if (plan.rows > deps.budget.maxRows) {
+    // Too many rows to load at once: chunk by chunk, partial aggregates added up.
+    const streamed = await streamAggregate(spec, columns, plan, deps);
+    sqlStarted = now();
+    loadedPlan = streamed.plan;
+    stats = streamed.stats;
+    const all = streamed.rows as Row[];
+    totalRows = all.length;
+    cleaned = question ? all : (orderAndPage(all, spec) as Row[]);
+    notes.push(`streamed: ${streamed.chunks} chunks of at most ${deps.budget.maxRows.toLocaleString("en-US")} rows; copies are counted once across neighbouring chunks`);
+  } else {
+    const single = await loadPlanned({ type: spec.type, range: spec.range, columns, projectId: spec.projectId }, deps, plan);
+    loadedPlan = single.plan;
+    stats = single.loaded.stats;
+    sqlStarted = now();
+    let rows: (Row & { total_rows?: number })[];
+    try {
+      // Mart rows are first copies already: only raw files need deduplicating.
+      const query = aggregateSql(single.loaded.name, { ...lakeSpec, unique: loadedPlan.read.every((file) => file.tier === "mart") && loadedPlan.read.length > 0 });
+      rows = await deps.engine.query<Row & { total_rows?: number }>(query.sql, query.params);
+    } finally {
+      await single.loaded.release();
+    }
+    totalRows = Number(rows[0]?.total_rows ?? 0);
+    cleaned = rows.map(({ total_rows: _total, ...row }) => row as unknown as Row);
+  }
+  const sqlFinished = now();
   let realtimePart: { fromMs: number; toMs: number; throughMs: number | null } | undefined;
   if (question && deps.realtime) {
     if (totalRows > AGGREGATE_LIMITS.maxLimit) {
@@ -238,7 +317,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   }
   const finished = now();
   const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(sqlFinished - sqlStarted) };
-  const meta = rawMeta(spec.range, loadedPlan, loaded.stats, deps.engine, timings);
+  const meta = rawMeta(spec.range, loadedPlan, stats, deps.engine, timings);
   if (realtimePart) {
     meta.tiers.push({ tier: "realtime", from: new Date(realtimePart.fromMs).toISOString(), to: new Date(realtimePart.toMs).toISOString() });
     meta.freshness.realtime_through = realtimePart.throughMs === null ? null : new Date(realtimePart.throughMs).toISOString();

@@ -83,7 +83,7 @@ describe("runRawAggregate", () => {
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).code).toBe("OVER_BUDGET");
     expect((error as QueryError).message).toBe(
-      "this question reads 30 events in 3 files, more than one request may load (29): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions",
+      "this question reads 30 events in 3 files, more than one request may read (29): narrow it with a shorter timeRange, a coarser granularity or fewer dimensions",
     );
     expect(calls).toEqual([]);
   });

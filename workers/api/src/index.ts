@@ -68,6 +68,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   const { success } = await env.RATE_LIMITER.limit({ key: key.keyId });
   if (!success) return jsonError(429, "rate limit exceeded for this API key", { "retry-after": "60" });
   const maxRows = Number(env.QUERY_MAX_ROWS ?? DEFAULT_MAX_ROWS) || DEFAULT_MAX_ROWS;
+  const maxStreamRows = Math.max(maxRows, Number(env.QUERY_MAX_STREAM_ROWS ?? 0) || 0);
   const hotData = hotDataClient(env);
   return yoga.fetch(request, {
     projectId: key.role.projectId,
@@ -80,7 +81,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
         query: (sql, params) => narrowingOnOutOfMemory(async () => (await openDuckDB()).query(sql, params)),
         memoryBytes: () => engineMemoryBytes(),
       },
-      budget: { maxRows },
+      budget: { maxRows, maxStreamRows },
       cache: cacheApiAnswers(await caches.open("analytics-answers")),
       realtime: { aggregate: async (question) => (await hotData.query<Record<string, unknown>>(realtimeAggregateQuery(question))).data },
     },
