@@ -266,4 +266,31 @@ describe("analytics.pageViews in workerd (DuckDB-WASM over R2)", () => {
     // No API or video events in this lake: their questions answer nothing for these days.
     expect((body.data?.analytics.dailyMetrics as Row[]).every((r) => r.api_requests === undefined || r.api_requests === null)).toBe(true);
   });
+
+  it("every field answers only the key's project: another project's key sees none of local's events", async () => {
+    const range = `timeRange: { start: "2024-01-01", end: "2024-01-31" }`;
+    const document = `{ analytics {
+      query(metrics: ["view_count"], dimensions: ["page_url"], ${range}) { rows total_rows }
+      timeSeries(${range}, granularity: day) { period value }
+      top(dimension: "page_url", ${range}) { value count }
+      sessions(${range}, groupBy: ["page_url"]) { page_url sessions }
+      dailyMetrics(${range}) { day page_views sessions }
+      apiPerformance(${range}) { path requests }
+      usage(${range}) { organization_id quantity }
+      videoEngagement(${range}) { video_id plays }
+    } }`;
+    const other = await graphql(document, "other-dev-key");
+    // At most 8 lake questions per document: the rest in a second one.
+    const events = await graphql(`{ analytics { events(type: page_view, ${range}) { nodes } activeUsers(${range}, granularity: day) { period users sessions } } }`, "other-dev-key");
+    expect(other.body.errors).toBeUndefined();
+    expect(events.body.errors).toBeUndefined();
+    const text = JSON.stringify([other.body.data, events.body.data]);
+    expect(text).not.toContain("shop.example");
+    expect(text).toContain("other.example");
+    const analytics = other.body.data?.analytics as Record<string, Row[] & Row>;
+    expect((analytics.query as Row).total_rows).toBe(1);
+    expect((analytics.timeSeries as Row[]).reduce((sum, point) => sum + Number(point.value), 0)).toBe(1);
+    expect((analytics.dailyMetrics as Row[]).map((d) => d.page_views)).toEqual([1]);
+    expect(((events.body.data?.analytics as Row).events as { nodes: Row[] }).nodes.map((node) => node.project_id)).toEqual(["other"]);
+  });
 });
