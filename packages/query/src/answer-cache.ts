@@ -15,9 +15,9 @@ export interface AnswerCache {
 }
 
 /**
- * The cache key of a question over raw files: the normalized question (project included) and the
- * files it reads, each with its size and rows. A new file, a compaction or a removal changes the
- * set, so a cached answer never outlives the data it was computed from, and no catalog-wide
+ * The cache key of a question over the lake: the normalized question (project included) and the
+ * files it reads (raw and mart), each with its size, rows and registration time. A new file, a
+ * compaction, a dbt run or a removal changes the set, so a cached answer never outlives the data it was computed from, and no catalog-wide
  * version has to be read first.
  */
 export async function answerCacheKey(spec: AggregateSpec, files: readonly CatalogFileRef[]): Promise<string> {
@@ -35,7 +35,8 @@ export async function answerCacheKey(spec: AggregateSpec, files: readonly Catalo
     offset: spec.offset ?? 0,
     granularity: spec.granularity ?? null,
     zone: spec.timeZone ?? null,
-    files: files.map((file) => [file.key, file.bytes, file.rows]).sort(),
+    // When the catalog registered a file too: a dbt run rewrites a mart file under the same key.
+    files: files.map((file) => [file.key, file.bytes, file.rows, file.registered_at ?? null]).sort(),
   });
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(normalized)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
