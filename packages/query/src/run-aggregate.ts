@@ -137,7 +137,8 @@ export async function loadPlanned(
     } catch (error) {
       if (!(error instanceof StaleMartError) || stale.has(error.partition)) throw error;
       stale.add(error.partition);
-      plan = await planWithinBudget(request.type, request.range, deps, { columns: request.columns, stale });
+      // The raw files standing in for the mart file must still fit one load (this path does not stream).
+      plan = await planWithinBudget(request.type, request.range, deps, { columns: request.columns, stale, unstreamable: "its mart was being rebuilt" });
     }
   }
 }
