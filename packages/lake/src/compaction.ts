@@ -2,6 +2,19 @@ import { EVENT_TYPE_BY_TABLE, type EventType, lakeColumns, type TableName } from
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { asyncBufferOf, PARQUET_COMPRESSORS, type RangeReader, TIMESTAMPS_AS_MS } from "./file-facts.ts";
 import { tableLocation } from "./layout.ts";
+import {
+  DEFAULT_LOOKBACK_HOURS,
+  emptyLookbackStats,
+  fileEventIds,
+  LookbackCache,
+  type LookbackPorts,
+  type LookbackStats,
+  lookbackHoursError,
+  lookbackPartitions,
+  meteredReader,
+  type ReadCost,
+  visitLookbackEventIds,
+} from "./lookback.ts";
 import type { LakeRow, LakeValue } from "./parquet/lake-row.ts";
 
 /** What a compaction run reports (and the catalog records). */
@@ -13,7 +26,24 @@ export interface CompactionReport {
   files_out: number;
   rows_in: number;
   rows_out: number;
+  /** Every row dropped: copies inside the partition plus `lookback_duplicates`. */
   duplicates_removed: number;
+  /** The window: hours before the partition whose event_ids its rows must not repeat (0: none). */
+  lookback_hours: number;
+  /** Rows dropped because their event_id is already in a partition of the window (part of duplicates_removed). */
+  lookback_duplicates: number;
+  /** Catalog listings of the window's partitions (one per partition per pass). */
+  lookback_listings: number;
+  /** Files of the window read (their event_id column only), summed over passes. */
+  lookback_files: number;
+  /** Event ids of the window read, summed over passes. */
+  lookback_ids: number;
+  /** Object-store requests reading the window (R2 Class B: ranged GETs) and their bytes. */
+  lookback_read_requests: number;
+  lookback_bytes_read: number;
+  /** Object-store requests reading the inputs (R2 Class B: a HEAD per input, ranged GETs) and their bytes. */
+  read_requests: number;
+  bytes_read: number;
   bytes_in: number;
   bytes_out: number;
   bytes_saved: number;
@@ -53,7 +83,12 @@ export interface CompactionCatalog {
 
 /** The bucket's side (analytics-source). */
 export interface CompactionObjects {
-  reader(key: string): Promise<RangeReader | undefined>;
+  /**
+   * A reader of the object, undefined when it is missing. Without `bytes` the size is looked up
+   * first (on R2 a HEAD, counted as one read request); with it (the catalog lists every file's
+   * size) no lookup is made and a missing object fails on its first read instead.
+   */
+  reader(key: string, bytes?: number): Promise<RangeReader | undefined>;
   put(key: string, bytes: Uint8Array): Promise<void>;
   delete(keys: string[]): Promise<void>;
 }
@@ -67,6 +102,11 @@ export interface CompactionOptions {
   maxRowsPerFile: number;
   /** How long a run may hold its partition before another run may undo it. */
   leaseMs: number;
+  /**
+   * The look-back window in hours (default DEFAULT_LOOKBACK_HOURS, 1): a row is dropped when its
+   * event_id is in one of the partitions H-1 … H-hours. 0 deduplicates the partition alone.
+   */
+  lookbackHours?: number;
   newRunId: () => string;
   now: () => number;
 }
@@ -96,22 +136,35 @@ function toLakeValue(value: unknown): LakeValue {
   return value as LakeValue;
 }
 
+/** A copy's received time for choosing the first copy; a copy without one never wins. */
+function receivedMs(value: LakeValue | undefined): number {
+  return typeof value === "number" ? value : Number.POSITIVE_INFINITY;
+}
+
+/** Calls its argument with every event_id of the look-back window (see lookback.ts). */
+export type LookbackScan = (visit: (eventId: string) => void) => Promise<void>;
+
 /**
  * One pass: the rows of every input whose event_id hashes to `output`, read row group by row
- * group, deduplicated by event_id (keeping the first seen), mapped onto the table's current
- * columns (columns an older file lacks are null: the newest schema wins), sorted by timestamp.
+ * group, deduplicated by event_id, mapped onto the table's current columns (columns an older file
+ * lacks are null: the newest schema wins), sorted by timestamp. Of the copies of an event inside
+ * the partition the first received is kept (earliest received_at, then the catalog's file order),
+ * as dbt's staging models choose. With `lookback`, a row whose event_id the window holds is
+ * dropped altogether: the earlier partition's copy is the first one. The window is scanned after
+ * the inputs, so the pass holds nothing of it but one decoded row group of ids.
  */
 export async function mergeOutput(
   inputs: RangeReader[],
   type: EventType,
   output: number,
   outputs: number,
-): Promise<{ rows: LakeRow[]; duplicates: number }> {
+  lookback?: LookbackScan,
+): Promise<{ rows: LakeRow[]; duplicates: number; lookbackDuplicates: number }> {
   const columns = lakeColumns(type);
   const timestampIndex = columns.findIndex((c) => c.name === "timestamp");
   const idIndex = columns.findIndex((c) => c.name === "event_id");
-  const seen = new Set<string>();
-  const rows: LakeValue[][] = [];
+  const receivedIndex = columns.findIndex((c) => c.name === "received_at");
+  const byId = new Map<string, LakeValue[]>();
   let duplicates = 0;
   for (const reader of inputs) {
     const file = asyncBufferOf(reader);
@@ -123,18 +176,27 @@ export async function mergeOutput(
       for (const object of objects) {
         const id = String(object.event_id);
         if (outputOfEventId(id, outputs) !== output) continue;
-        if (seen.has(id)) {
-          duplicates += 1;
+        const row = columns.map((column) => toLakeValue(object[column.name]));
+        const kept = byId.get(id);
+        if (kept === undefined) {
+          byId.set(id, row);
           continue;
         }
-        seen.add(id);
-        rows.push(columns.map((column) => toLakeValue(object[column.name])));
+        duplicates += 1;
+        if (receivedMs(row[receivedIndex]) < receivedMs(kept[receivedIndex])) byId.set(id, row);
       }
       start = end;
     }
   }
+  let lookbackDuplicates = 0;
+  if (lookback && byId.size > 0) {
+    await lookback((id) => {
+      if (byId.delete(id)) lookbackDuplicates += 1;
+    });
+  }
+  const rows = [...byId.values()];
   rows.sort((a, b) => Number(a[timestampIndex]) - Number(b[timestampIndex]) || String(a[idIndex]).localeCompare(String(b[idIndex])));
-  return { rows, duplicates };
+  return { rows, duplicates: duplicates + lookbackDuplicates, lookbackDuplicates };
 }
 
 /** Abort first: the catalog refuses once the swap happened, and then the outputs must stay. */
@@ -165,6 +227,34 @@ export async function recoverCompactions(catalog: CompactionCatalog, objects: Co
   return result;
 }
 
+function lookbackReport(hours: number, duplicates: number, stats: LookbackStats) {
+  return {
+    lookback_hours: hours,
+    lookback_duplicates: duplicates,
+    lookback_listings: stats.listings,
+    lookback_files: stats.files,
+    lookback_ids: stats.ids,
+    lookback_read_requests: stats.reads.requests,
+    lookback_bytes_read: stats.reads.bytes,
+  };
+}
+
+/**
+ * Whether a partition's only small file holds an event the window holds too: then it is rewritten
+ * without it, although there is nothing to merge. Reads the file's event_id column only (the ids
+ * of one file below the target size), then streams the window's ids past them.
+ */
+async function repeatsWindow(objects: CompactionObjects, file: { key: string; bytes: number }, lookback: LookbackScan, reads: ReadCost): Promise<boolean> {
+  const reader = await objects.reader(file.key, file.bytes);
+  if (!reader) throw new Error(`input ${file.key} is in the catalog but not in the bucket`);
+  const ids = await fileEventIds(meteredReader(reader, reads), file.key);
+  let repeated = false;
+  await lookback((id) => {
+    if (ids.has(id)) repeated = true;
+  });
+  return repeated;
+}
+
 /**
  * Compacts one closed hour partition of a raw table. Steps, each safe to crash after:
  *   1. begin: the catalog records the run, its inputs and output keys (a lease per partition)
@@ -175,6 +265,13 @@ export async function recoverCompactions(catalog: CompactionCatalog, objects: Co
  * Catalog readers see the inputs until 4 and the outputs after it: every row exactly once. A
  * failure before 4 undoes the run at once (or, after a crash, the next run once the lease
  * expires); after 4, the next run finishes it.
+ *
+ * The look-back window (`lookbackHours`, w): each pass also drops the rows whose event_id is in
+ * one of the w partitions before (their event_id column only, as the catalog lists them at that
+ * moment). The rule looks only backwards, so the earliest partition holding an event never drops
+ * it, whatever order partitions are compacted in and however often: never a row lost, and no two
+ * copies within w hours of each other survive. A partition whose only small file repeats the
+ * window is rewritten too; without a window, one file is left alone as before.
  */
 export async function compactPartition(
   ports: { catalog: CompactionCatalog; objects: CompactionObjects; encode: EncodeRows },
@@ -183,9 +280,23 @@ export async function compactPartition(
 ): Promise<CompactionOutcome> {
   const { catalog, objects, encode } = ports;
   const started = options.now();
+  const lookbackHours = options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS;
+  const invalidWindow = lookbackHoursError(lookbackHours);
+  if (invalidWindow) throw new Error(`lookbackHours ${invalidWindow}`);
+  const window = lookbackPartitions(target.partition, lookbackHours);
+  const lookbackStats = emptyLookbackStats();
+  const lookbackPorts: LookbackPorts = { partitionFiles: (table, partition) => catalog.partitionFiles(table, partition), reader: (key, bytes) => objects.reader(key, bytes) };
+  const lookbackCache = new LookbackCache();
+  const lookback: LookbackScan | undefined = window.length === 0 ? undefined : (visit) => visitLookbackEventIds(lookbackPorts, target.table, window, visit, lookbackStats, lookbackCache);
+  const inputReads: ReadCost = { requests: 0, bytes: 0 };
+
   const files = await catalog.partitionFiles(target.table, target.partition);
   const inputs = files.filter((file) => file.bytes < options.targetBytes);
-  if (inputs.length < 2) return { status: "skipped", ...target, reason: `${inputs.length} file(s) below the target size: nothing to merge` };
+  if (inputs.length === 0 || (inputs.length === 1 && !lookback)) return { status: "skipped", ...target, reason: `${inputs.length} file(s) below the target size: nothing to merge` };
+  const only = inputs.length === 1 ? inputs[0] : undefined;
+  if (only && lookback && !(await repeatsWindow(objects, only, lookback, inputReads))) {
+    return { status: "skipped", ...target, reason: `1 file(s) below the target size, none of its events in the ${lookbackHours} hour(s) before: nothing to merge` };
+  }
 
   const rowsIn = inputs.reduce((sum, f) => sum + f.rows, 0);
   const bytesIn = inputs.reduce((sum, f) => sum + f.bytes, 0);
@@ -202,18 +313,22 @@ export async function compactPartition(
   let bytesOut = 0;
   let rowsOut = 0;
   let duplicates = 0;
+  let lookbackDuplicates = 0;
   let swapped = false;
   try {
     const readers: RangeReader[] = [];
     for (const key of inputKeys) {
+      // Looked up by key (a HEAD on R2): a missing input stops the run before any output is written.
+      inputReads.requests += 1;
       const reader = await objects.reader(key);
       if (!reader) throw new Error(`input ${key} is in the catalog but not in the bucket`);
-      readers.push(reader);
+      readers.push(meteredReader(reader, inputReads));
     }
     const type = EVENT_TYPE_BY_TABLE[target.table];
     for (let output = 0; output < outputCount; output++) {
-      const merged = await mergeOutput(readers, type, output, outputCount);
+      const merged = await mergeOutput(readers, type, output, outputCount, lookback);
       duplicates += merged.duplicates;
+      lookbackDuplicates += merged.lookbackDuplicates;
       if (merged.rows.length === 0) continue;
       const bytes = encode(type, merged.rows);
       const key = outputKeys[output] as string;
@@ -246,6 +361,9 @@ export async function compactPartition(
     rows_in: rowsIn,
     rows_out: rowsOut,
     duplicates_removed: duplicates,
+    ...lookbackReport(lookbackHours, lookbackDuplicates, lookbackStats),
+    read_requests: inputReads.requests,
+    bytes_read: inputReads.bytes,
     bytes_in: bytesIn,
     bytes_out: bytesOut,
     bytes_saved: bytesIn - bytesOut,

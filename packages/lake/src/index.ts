@@ -15,3 +15,4 @@ export { initZstd, isZstdInitialised } from "./parquet/writer/zstd.ts";
 export { type LakeRow, LakeRowError, type LakeValue } from "./parquet/lake-row.ts";
 export { schemaFingerprint } from "./parquet/schema-fingerprint.ts";
 export * from "./compaction.ts";
+export * from "./lookback.ts";

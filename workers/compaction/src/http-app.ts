@@ -1,8 +1,8 @@
-import { isRawTable, parseHourPartition, TABLE_LOCATIONS_HINT } from "@edge-analytics/lake";
+import { isRawTable, lookbackHoursError, parseHourPartition, TABLE_LOCATIONS_HINT } from "@edge-analytics/lake";
 import type { TableName } from "@edge-analytics/event-schema";
 import { adminKeyRefusal, jsonError } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
-import { catalogRpc, type CompactionEnv, runCompaction } from "./compaction-service.ts";
+import { catalogRpc, type CompactionEnv, type CompactionScope, runCompaction } from "./compaction-service.ts";
 
 type AppEnv = { Bindings: CompactionEnv };
 
@@ -14,8 +14,12 @@ class HttpError extends Error {
   }
 }
 
-/** `{ table?, partition? }`: a raw table, and an hour partition only together with its table. */
-async function scopeOf(request: Request): Promise<{ table?: TableName; partition?: string }> {
+/**
+ * `{ table?, partition?, lookback_hours? }`: a raw table, an hour partition only together with its
+ * table, and a window for this request instead of DEDUP_LOOKBACK_HOURS (e.g. a wider one once
+ * after an incident, or 0 to measure what the window costs).
+ */
+async function scopeOf(request: Request): Promise<CompactionScope> {
   const text = await request.text();
   if (text.trim() === "") return {};
   if (!(request.headers.get("content-type") ?? "").includes("json")) throw new HttpError(415, "send the scope as JSON: { \"table\": ..., \"partition\": ... }");
@@ -25,10 +29,10 @@ async function scopeOf(request: Request): Promise<{ table?: TableName; partition
   } catch {
     throw new HttpError(400, "the body is not valid JSON");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, "the body must be an object { table?, partition? }");
-  const { table, partition, ...rest } = body as Record<string, unknown>;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, "the body must be an object { table?, partition?, lookback_hours? }");
+  const { table, partition, lookback_hours: lookbackHours, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new HttpError(400, `unknown field(s) ${unknown.join(", ")}: expected table and partition`);
+  if (unknown.length > 0) throw new HttpError(400, `unknown field(s) ${unknown.join(", ")}: expected table, partition and lookback_hours`);
   if (table !== undefined && (typeof table !== "string" || !isRawTable(table))) {
     throw new HttpError(400, `table must be a raw table (${TABLE_LOCATIONS_HINT.split(", fact_")[0]}), got ${JSON.stringify(table)}`);
   }
@@ -37,7 +41,13 @@ async function scopeOf(request: Request): Promise<{ table?: TableName; partition
     const parsed = typeof partition === "string" ? parseHourPartition(partition) : { error: "partition must be a string" };
     if ("error" in parsed) throw new HttpError(400, parsed.error);
   }
-  return { ...(table !== undefined ? { table: table as TableName } : {}), ...(partition !== undefined ? { partition: partition as string } : {}) };
+  const invalidWindow = lookbackHours === undefined ? undefined : lookbackHoursError(lookbackHours);
+  if (invalidWindow) throw new HttpError(400, `lookback_hours ${invalidWindow}`);
+  return {
+    ...(table !== undefined ? { table: table as TableName } : {}),
+    ...(partition !== undefined ? { partition: partition as string } : {}),
+    ...(lookbackHours !== undefined ? { lookbackHours: lookbackHours as number } : {}),
+  };
 }
 
 /** POST /compact, GET /compact/status (admin key), GET /health. */

@@ -88,7 +88,7 @@ describe("POST /compact merges a closed partition's small files", () => {
     await putRegistered("page_view", batches[3]!.slice(0, 30), hour); // duplicates across passes' inputs
 
     // A budget of 150 rows per pass for 1,030 rows: no pass may hold the partition.
-    const summary = await runCompaction(env, { table: "page_views", partition }, () => {}, { targetBytes: 128 * 2 ** 20, maxRowsPerFile: 150, leaseMs: 60_000 });
+    const summary = await runCompaction(env, { table: "page_views", partition }, () => {}, { targetBytes: 128 * 2 ** 20, maxRowsPerFile: 150, leaseMs: 60_000, lookbackHours: 1 });
     expect(summary.files_in).toBe(11);
     expect(summary.files_out).toBeGreaterThanOrEqual(7);
     expect(summary.rows_out).toBe(1000);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodeCompacted, runCompaction, sourceObjects } from "../src/compaction-service.ts";
 import { catalog, freshClosedHour, idsOf, listKeys, pageViewRows, putRegistered, readerView } from "./lake.ts";
 
-const SETTINGS = { targetBytes: 128 * 2 ** 20, maxRowsPerFile: 50_000, leaseMs: 60_000 };
+const SETTINGS = { targetBytes: 128 * 2 ** 20, maxRowsPerFile: 50_000, leaseMs: 60_000, lookbackHours: 1 };
 const sorted = (values: string[]) => [...values].sort();
 
 /** A partition of 6 files with 5 duplicated rows; answers the unique ids. */
@@ -50,7 +50,7 @@ function failingPorts(failAt: Step): { catalog: CompactionCatalog; objects: Comp
       unfinishedCompactions: () => real.unfinishedCompactions(),
     },
     objects: {
-      reader: (key) => objects.reader(key),
+      reader: (key, bytes) => objects.reader(key, bytes),
       async put(key, bytes) {
         await objects.put(key, bytes);
         if (failAt === "written") throw new Error("crash after an output was written");

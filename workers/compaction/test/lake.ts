@@ -19,11 +19,17 @@ export function catalog(): CatalogForCompaction & { registerFile(bucket: string,
 }
 
 let hourSeed = 0;
-/** A closed hour partition no other test uses. */
+/**
+ * A closed hour partition no other test uses, with the 5 hours after it free too: a test may put
+ * retries into the next hours, and a window of up to 5 hours looks back at nothing of another test.
+ */
 export function freshClosedHour(): Date {
   hourSeed += 1;
-  return new Date(Date.UTC(2025, 0, 1, 0) + hourSeed * 3_600_000);
+  return new Date(Date.UTC(2025, 0, 1, 0) + hourSeed * 6 * 3_600_000);
 }
+
+/** The hour `hours` after `hour`. */
+export const hoursAfter = (hour: Date, hours: number) => new Date(hour.getTime() + hours * 3_600_000);
 
 /** Page-view lake rows with fresh ids, timestamps spread over the hour. */
 export function pageViewRows(count: number, hour: Date): LakeRow[] {
