@@ -168,8 +168,8 @@ export const analyticsResolvers = {
       const answer = await runGeneralQuery({ metrics: [args.metric], timeRange: args.timeRange, granularity: args.granularity, timezone: args.timezone ?? null, filter: args.filter, limit: 10_000 }, context, info);
       return answer.rows.map((row) => ({ period: row.period, value: Number(row[args.metric] ?? 0) }));
     }),
-    apiPerformance: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
-      return (await runGeneralQuery({ metrics: [...API_PERFORMANCE_METRICS], dimensions: ["method", "path"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 50 }, context, info)).rows;
+    apiPerformance: answering<{ timeRange: TimeRangeInput; timezone?: string | null; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      return (await runGeneralQuery({ metrics: [...API_PERFORMANCE_METRICS], dimensions: ["method", "path"], timeRange: args.timeRange, timezone: args.timezone ?? null, filter: args.filter, limit: args.limit ?? 50 }, context, info)).rows;
     }),
     usage: answering<{ timeRange: TimeRangeInput; granularity?: Granularity | null; timezone?: string | null; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
       const answer = await runGeneralQuery(
@@ -179,8 +179,8 @@ export const analyticsResolvers = {
       );
       return answer.rows;
     }),
-    videoEngagement: answering<{ timeRange: TimeRangeInput; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
-      const answer = await runGeneralQuery({ metrics: [...VIDEO_METRICS], dimensions: ["video_id"], timeRange: args.timeRange, filter: args.filter, limit: args.limit ?? 100 }, context, info);
+    videoEngagement: answering<{ timeRange: TimeRangeInput; timezone?: string | null; filter?: unknown; limit?: number | null }>(async (args, context, info) => {
+      const answer = await runGeneralQuery({ metrics: [...VIDEO_METRICS], dimensions: ["video_id"], timeRange: args.timeRange, timezone: args.timezone ?? null, filter: args.filter, limit: args.limit ?? 100 }, context, info);
       return answer.rows;
     }),
     sessions: answering<{ timeRange: TimeRangeInput; groupBy?: string[] | null; granularity?: Granularity | null; timezone?: string | null; filter?: unknown; orderBy?: GeneralQueryArgs["orderBy"]; limit?: number | null }>(

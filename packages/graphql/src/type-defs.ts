@@ -123,7 +123,7 @@ ${eventTypeDefs("page_view")}
   type TimePoint { "The period's start, local wall time in the asked zone." period: String! value: Float! }
   type TopRow { value: String count: Float! }
 
-  "Questions over the lake (raw events, deduplicated by event_id). Each answer's meta is in the response's extensions.meta, keyed by its path."
+  "Questions over the lake (dbt marts, raw events deduplicated by event_id, Analytics Engine for the newest minutes). Each answer's meta is in the response's extensions.meta, keyed by its path. Each field is nullable: a question that fails (over budget, a bad argument) is null with its error, and the document's other answers stand."
   type Analytics {
     """
     Any question over one event type's events: metrics (${Object.keys(EVENT_TYPE_OF_METRIC).join(", ")}),
@@ -142,34 +142,34 @@ ${eventTypeDefs("page_view")}
       offset: Int = 0
       compare: Compare
       includeBots: Boolean = false
-    ): QueryAnswer!
+    ): QueryAnswer
 
     "One metric per period, in time order."
-    timeSeries(metric: String! = "view_count", timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC", filter: JSON): [TimePoint!]!
+    timeSeries(metric: String! = "view_count", timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC", filter: JSON): [TimePoint!]
 
     "API performance per endpoint (method and path): requests, 5xx errors and rate, latency percentiles in ms."
-    apiPerformance(timeRange: TimeRange!, filter: JSON, limit: Int = 50): [ApiEndpoint!]!
+    apiPerformance(timeRange: TimeRange!, timezone: String = "UTC", filter: JSON, limit: Int = 50): [ApiEndpoint!]
 
     "Usage per organization, sku and unit (for billing), per period when a granularity is given."
-    usage(timeRange: TimeRange!, granularity: Granularity, timezone: String = "UTC", filter: JSON, limit: Int = 1000): [UsageTotal!]!
+    usage(timeRange: TimeRange!, granularity: Granularity, timezone: String = "UTC", filter: JSON, limit: Int = 1000): [UsageTotal!]
 
     "Sessions (page views of one session_id in the range) grouped by their values at their first page view: count, bounce rate, duration, views per session."
-    sessions(timeRange: TimeRange!, groupBy: [String!] = [], granularity: Granularity, timezone: String = "UTC", filter: JSON, orderBy: [OrderBy!], limit: Int = 100): [SessionGroup!]!
+    sessions(timeRange: TimeRange!, groupBy: [String!] = [], granularity: Granularity, timezone: String = "UTC", filter: JSON, orderBy: [OrderBy!], limit: Int = 100): [SessionGroup!]
 
     "Per day: page views, users, sessions, bounce rate, video plays and watch time, API requests and errors, usage (the figures of dbt's agg_daily_metrics)."
-    dailyMetrics(timeRange: TimeRange!, timezone: String = "UTC"): [DailyMetrics!]!
+    dailyMetrics(timeRange: TimeRange!, timezone: String = "UTC"): [DailyMetrics!]
 
     "Video engagement per video: plays, completions and their ratio, seconds watched, distinct viewers."
-    videoEngagement(timeRange: TimeRange!, filter: JSON, limit: Int = 100): [VideoEngagement!]!
+    videoEngagement(timeRange: TimeRange!, timezone: String = "UTC", filter: JSON, limit: Int = 100): [VideoEngagement!]
 
     "Identified users and sessions with page views, per period."
-    activeUsers(timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC"): [ActiveUsers!]!
+    activeUsers(timeRange: TimeRange!, granularity: Granularity = day, timezone: String = "UTC"): [ActiveUsers!]
 
     "Raw events of one type, newest first, each once; page with first / after (pageInfo.endCursor)."
-    events(type: EventType!, timeRange: TimeRange!, filter: JSON, first: Int = 50, after: String, includeBots: Boolean = true): EventPage!
+    events(type: EventType!, timeRange: TimeRange!, filter: JSON, first: Int = 50, after: String, includeBots: Boolean = true): EventPage
 
     "The top values of one dimension by a metric (pages: page_url, referrers: referrer, countries: country, browsers, devices: device_type, UTM: utm_source ...)."
-    top(dimension: String!, metric: String! = "view_count", timeRange: TimeRange!, filter: JSON, limit: Int = 10): [TopRow!]!
+    top(dimension: String!, metric: String! = "view_count", timeRange: TimeRange!, filter: JSON, limit: Int = 10): [TopRow!]
 
     "Page views grouped by any page_view dimension (groupBy), e.g. the design's per-page figures."
     pageViews(
@@ -181,7 +181,7 @@ ${eventTypeDefs("page_view")}
       offset: Int = 0
       "Bot traffic is left out unless true (as in the marts)."
       includeBots: Boolean = false
-    ): [PageViewRow!]!
+    ): [PageViewRow!]
   }
 `;
 }

@@ -121,7 +121,7 @@ function yoga(projectId = "local", maxRows = 1_000_000, maxStreamRows?: number) 
 
 async function ask(query: string, projectId?: string, maxRows?: number, maxStreamRows?: number) {
   const response = await yoga(projectId, maxRows, maxStreamRows).fetch("http://local/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
-  return (await response.json()) as { data?: { analytics: { pageViews: Record_[] } }; errors?: { message: string; extensions?: Record_ }[]; extensions?: { meta?: Record_ } };
+  return (await response.json()) as { data?: { analytics: { pageViews: Record_[] } }; errors?: { message: string; path?: string[]; extensions?: Record_ }[]; extensions?: { meta?: Record_ } };
 }
 
 function expected(projectId: string) {
@@ -229,6 +229,17 @@ describe("analytics.pageViews", () => {
     // Over the streaming ceiling too.
     const ceiling = await ask(DESIGN_QUERY, "local", 30, 40);
     expect(ceiling.errors?.[0]?.message).toContain("more than one request may read (40)");
+  });
+
+  it("a failing question is null with its error; the document's other answers stand", async () => {
+    const answer = await ask(`{ analytics {
+      ok: pageViews(timeRange: { start: "2024-01-01", end: "2024-01-31" }) { view_count }
+      bad: query(metrics: ["latency_p95", "view_count"], timeRange: { start: "2024-01-01", end: "2024-01-31" }) { rows }
+    } }`);
+    expect(answer.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[["analytics", "bad"], "BAD_ARGUMENT"]]);
+    const data = answer.data as unknown as { analytics: { ok: Record_[]; bad: unknown } };
+    expect(data.analytics.bad).toBeNull();
+    expect(data.analytics.ok).toEqual([{ view_count: expected("local").reduce((sum, page) => sum + page.view_count, 0) }]);
   });
 
   it("limits depth, aliases and the number of lake questions per document", async () => {
