@@ -18,6 +18,20 @@ export interface SendResult {
   rejected: Array<{ index: number; event_id?: string; errors: Array<{ path: string; message: string }> }>;
 }
 
+/** A seeded random stream (mulberry32): the same seed yields the same values. */
+export interface DemoRandom {
+  /** In [0, 1). */
+  next(): number;
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number;
+  pick<T>(items: readonly T[]): T;
+  /** A version-4-shaped UUID from the stream. */
+  uuid(): string;
+}
+
+/** The seeded PRNG behind every demo data set. */
+export declare function createRandom(seed: number): DemoRandom;
+
 /** Generates `count` deterministic events of all six types over the `days` days before `now`. */
 export declare function generateDemoEvents(options?: {
   seed?: number;

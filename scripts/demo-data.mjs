@@ -67,8 +67,8 @@ const SKUS = [
 ];
 const CUSTOM_EVENTS = ["newsletter_subscribed", "experiment_exposure", "feature_flag_evaluated", "error_boundary_hit"];
 
-/** mulberry32: a tiny seeded PRNG, so the same seed always yields the same data set. */
-function createRandom(seed) {
+/** mulberry32: a tiny seeded PRNG, so the same seed always yields the same data set (also used by demo-traffic.mjs). */
+export function createRandom(seed) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm start` after setup (scripts/dev.mjs runs this under the pinned Node 22): the whole platform
-// on one local origin, with persisted state and a small demo data set loaded once. Foreground
+// on one local origin, with persisted state and a month of demo traffic loaded once (so the
+// dashboard at / opens full; scripts/demo-traffic.mjs). Foreground
 // until Ctrl-C. STACK_PORT and STACK_STATE_DIR override the port (8787) and the state folder
 // (.wrangler/state at the repository root, where CONTRACT.md says local state lives).
 import { join, resolve } from "node:path";
-import { loadDemoDataOnce } from "./demo-data.mjs";
+import { loadDemoTrafficOnce } from "./demo-traffic.mjs";
 import { repoRoot, startStack } from "./local-stack.mjs";
 
 const AE_SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
@@ -50,7 +51,7 @@ async function main() {
   });
 
   try {
-    const demo = await loadDemoDataOnce({ origin: stack.origin, stateDir: stack.stateDir, log });
+    const demo = await loadDemoTrafficOnce({ origin: stack.origin, stateDir: stack.stateDir, days: 30, log });
     if (demo.skipped) {
       log(`demo data already loaded on ${demo.previous.loaded_at} (${demo.previous.events} events); delete ${demo.marker} to load it again`);
     } else {

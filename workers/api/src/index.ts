@@ -1,6 +1,6 @@
 // analytics-api: the GraphQL API (graphql-yoga): `analytics` answers from the lake (DuckDB-WASM
 // over Parquet in R2, packages/query plans, packages/graphql types), `realtime` from Analytics
-// Engine. The dashboard at `/` comes with its issue.
+// Engine; the dashboard (packages/dashboard) at `/` and `/assets/*`.
 import { apiKeyRegistryFromEnv, jsonError, presentedKey, refusalFor } from "@edge-analytics/worker-kit";
 import { useAnswerMeta, useDocumentLimits } from "@edge-analytics/graphql";
 import type { LakeTableName } from "@edge-analytics/lake";
@@ -13,6 +13,7 @@ import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
 import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { lakeLoader } from "./lake-loader.ts";
+import { serveDashboard } from "./dashboard.ts";
 
 const WORKER_NAME = "analytics-api";
 
@@ -96,6 +97,10 @@ export default {
       return Response.json({ worker: WORKER_NAME, status: "ok" }, { headers: { "cache-control": "no-store" } });
     }
     if (pathname === "/graphql") return handleGraphQL(request, env);
+    if (pathname === "/" || pathname.startsWith("/assets/")) {
+      const dashboard = serveDashboard(request, pathname);
+      if (dashboard) return dashboard;
+    }
     return jsonError(404, `${WORKER_NAME}: no route for ${request.method} ${pathname}`);
   },
 } satisfies ExportedHandler<ApiEnv>;
