@@ -1,4 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
@@ -36,38 +39,88 @@ export default {
   },
 };`;
 
+const AUX_BUNDLES = "node_modules/.cache/edge-analytics";
+
+/** An auxiliary Worker's modules: the bundle first (the main module), then any compiled wasm it imports. */
+type AuxModules = { type: "ESModule" | "CompiledWasm"; path: string }[];
+
 /**
- * The catalog Worker, bundled for the ingestion tests: the sink registers every file it writes
- * there over RPC, so the lake tests run against the real catalog (auxiliary Workers in the pool
- * must be plain JS). Rebuilt on every run, like wrangler would.
+ * Bundles a Worker for use as an auxiliary Worker of a pool (they must be plain JS), rebuilt on
+ * every run like wrangler would. A `.wasm` import (the zstd encoder) stays a module import, of a
+ * copy beside the bundle, which the pool loads as a compiled module.
  */
-const CATALOG_BUNDLE = "node_modules/.cache/edge-analytics/analytics-catalog.mjs";
-buildSync({
-  entryPoints: ["workers/catalog/src/index.ts"],
-  outfile: CATALOG_BUNDLE,
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  external: ["cloudflare:*"],
-  logLevel: "error",
-});
+function bundleAuxWorker(entry: string, name: string): AuxModules {
+  const outfile = join(AUX_BUNDLES, `${name}.mjs`);
+  mkdirSync(AUX_BUNDLES, { recursive: true });
+  const wasmImports = new Map<string, string>();
+  const result = buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "*.wasm"],
+    logLevel: "error",
+  });
+  let code = result.outputFiles[0]?.text ?? "";
+  code = code.replace(/from "([^"]+\.wasm)"/g, (_match, specifier: string) => {
+    const local = `./${name}-${wasmImports.size}.wasm`;
+    wasmImports.set(local, createRequire(fileURLToPath(import.meta.url)).resolve(specifier));
+    return `from "${local}"`;
+  });
+  for (const [local, source] of wasmImports) copyFileSync(source, join(dirname(outfile), local));
+  writeFileSync(outfile, code);
+  return [{ type: "ESModule", path: outfile }, ...[...wasmImports.keys()].map((local) => ({ type: "CompiledWasm" as const, path: join(dirname(outfile), local) }))];
+}
+
+/**
+ * The catalog Worker, bundled for the ingestion and lake tests: sinks register every file they
+ * write there over RPC, so the tests run against the real catalog.
+ */
+const CATALOG_MODULES = bundleAuxWorker("workers/catalog/src/index.ts", "analytics-catalog");
 
 /** The catalog Worker as an auxiliary Worker of a pool (as in wrangler-catalog.toml). */
 const CATALOG_AUX_WORKER = {
   name: "analytics-catalog",
-  modules: true,
-  scriptPath: CATALOG_BUNDLE,
+  modules: CATALOG_MODULES,
+  modulesRoot: AUX_BUNDLES,
   compatibilityDate: "2026-11-01",
   durableObjects: { CATALOG_STORE: { className: "LakeCatalog", useSQLite: true } },
   r2Buckets: { SOURCE_BUCKET: "analytics-source", PROCESSED_BUCKET: "analytics-processed", CATALOG_BUCKET: "analytics-catalog" },
   bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", COST_RATE_WINDOW_HOURS: "24" },
 };
 
+/**
+ * The local Pipelines stand-in (workers/pipelines-local/wrangler.jsonc) as an auxiliary Worker:
+ * ingestion's stream bindings reach its PipelineStream entrypoint, as in the stack.
+ */
+const PIPELINES_AUX_WORKER = {
+  name: "analytics-pipelines-local",
+  modules: bundleAuxWorker("workers/pipelines-local/src/index.ts", "analytics-pipelines-local"),
+  modulesRoot: AUX_BUNDLES,
+  compatibilityDate: "2026-11-01",
+  durableObjects: { STREAM_BUFFER: { className: "StreamBuffer", useSQLite: true } },
+  r2Buckets: { SOURCE_BUCKET: "analytics-source" },
+  serviceBindings: { CATALOG: "analytics-catalog" },
+  bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", LAKE_ROLL_INTERVAL_SECONDS: "300", LAKE_ROLL_MAX_ROWS: "25000" },
+};
+
+/** The local Analytics Engine stand-in (workers/analytics-engine-local/wrangler.jsonc) as an auxiliary Worker. */
+const ANALYTICS_ENGINE_AUX_WORKER = {
+  name: "analytics-engine-local",
+  modules: bundleAuxWorker("workers/analytics-engine-local/src/index.ts", "analytics-engine-local"),
+  modulesRoot: AUX_BUNDLES,
+  compatibilityDate: "2026-11-01",
+  durableObjects: { AE_RECORDER: { className: "AnalyticsEngineRecorder", useSQLite: true } },
+  bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
+};
+
 /** Answers every request with 503: the AE_SQL service of the API Worker's pool (see the api project). */
 const AE_SQL_UNAVAILABLE_WORKER = {
-  name: "analytics-ingestion",
+  name: "analytics-engine-local",
   modules: true,
   script: /* js */ `export default { fetch: () => Response.json({ errors: [{ message: "no Analytics Engine SQL in this test pool" }] }, { status: 503 }) };`,
   compatibilityDate: "2026-11-01",
@@ -88,8 +141,10 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.jsonc" },
             miniflare: {
-              bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
-              serviceBindings: { PRODUCER: "producer" },
+              // Interval 0: each request's accepted counts reach the project's counter at once.
+              bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", ACCEPTED_COUNTS_INTERVAL_MS: "0" },
+              // PIPELINES_LOCAL / AE_LOCAL: the stand-ins' default entrypoints, whose RPC lets tests read what they hold.
+              serviceBindings: { PRODUCER: "producer", PIPELINES_LOCAL: "analytics-pipelines-local", AE_LOCAL: "analytics-engine-local" },
               workers: [
                 {
                   name: "producer",
@@ -100,6 +155,8 @@ export default defineConfig({
                   serviceBindings: { ANALYTICS: "vitest-plugin-runner-ingestion" },
                 },
                 CATALOG_AUX_WORKER,
+                PIPELINES_AUX_WORKER,
+                ANALYTICS_ENGINE_AUX_WORKER,
               ],
             },
           }),
@@ -119,6 +176,35 @@ export default defineConfig({
         test: {
           name: "catalog",
           include: ["workers/catalog/test/**/*.test.ts"],
+        },
+      },
+      {
+        // The local Pipelines stand-in against its real wrangler.jsonc, with the real catalog beside it.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/pipelines-local/wrangler.jsonc" },
+            miniflare: {
+              bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" },
+              workers: [CATALOG_AUX_WORKER],
+            },
+          }),
+        ],
+        test: {
+          name: "pipelines-local",
+          include: ["workers/pipelines-local/test/**/*.test.ts"],
+        },
+      },
+      {
+        // The local Analytics Engine stand-in against its real wrangler.jsonc.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/analytics-engine-local/wrangler.jsonc" },
+            miniflare: { bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key" } },
+          }),
+        ],
+        test: {
+          name: "analytics-engine-local",
+          include: ["workers/analytics-engine-local/test/**/*.test.ts"],
         },
       },
       {
@@ -148,8 +234,8 @@ export default defineConfig({
               // A small read budget, so a test can ask a question over it.
               bindings: { API_KEYS: TEST_API_KEYS, ADMIN_API_KEY: "local-admin-key", QUERY_MAX_ROWS: "5000" },
               // wrangler-api.toml binds CATALOG (the real catalog Worker, bundled above) and AE_SQL
-              // (the ingestion Worker's Analytics Engine SQL stand-in); workerd refuses to start with
-              // a binding to a missing service, so AE_SQL gets a stand-in that answers 503.
+              // (the local Analytics Engine stand-in's SQL API); workerd refuses to start with a
+              // binding to a missing service, so AE_SQL gets a Worker that answers 503.
               workers: [CATALOG_AUX_WORKER, AE_SQL_UNAVAILABLE_WORKER],
             },
           }),
@@ -187,6 +273,17 @@ export default defineConfig({
         test: {
           name: "ae-sql-workerd",
           include: ["packages/ae-sql/test-workerd/**/*.test.ts"],
+        },
+      },
+      {
+        // What `wrangler deploy --dry-run --env production` bundles and binds for ingestion (Node:
+        // wrangler runs there): no local stand-in's code or binding.
+        test: {
+          name: "production-bundle",
+          include: ["workers/ingestion/test-node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -1,7 +1,7 @@
 // Benchmark: latency of the platform's hottest Analytics Engine query on the local stand-in, with
 // 1,000,000 data points stored. The figure is the REAL path: the SQL text of
 // `eventsPerMinute({ projectId: "local", minutes: 60 })` (packages/sql) POSTed to
-// `/client/v4/accounts/local/analytics_engine/sql` of the real ingestion HTTP app, answered by the
+// `/client/v4/accounts/local/analytics_engine/sql` of the Analytics Engine stand-in's real HTTP app, answered by the
 // real AnalyticsEngineRecorder's `query()` (@edge-analytics/ae-sql: parse, compile to one SQLite
 // statement, run, format AE's JSON). The baseline, in the same Durable Object over the same data in
 // the same run: the hand-written SQLite query (per-minute sum(_sample_interval) for the project
@@ -158,7 +158,7 @@ export default {
   async run(ctx) {
     const { points, runs, warmups } = aeSettingsFromEnv();
     const problems = [];
-    ctx.log("starting the hot-query Worker (bench/ae-query-worker: real ingestion http-app + real AnalyticsEngineRecorder, wrangler dev)");
+    ctx.log("starting the hot-query Worker (bench/ae-query-worker: the Analytics Engine stand-in's real http-app + real AnalyticsEngineRecorder, wrangler dev)");
     const worker = await startWranglerDev({ name: "ae-query", config: "bench/ae-query-worker/wrangler.jsonc", readyPath: "/health", log: ctx.log });
     try {
       const memoryBeforeLoad = processTreeMemory(worker.pid);

@@ -3,16 +3,18 @@
 //   1. Request shapes on the REAL ingestion Worker: mixed vs single-type batches, small batches
 //      (fixed vs per-event cost), one request at a time, and the 401 fast path (wrong key: no body
 //      read, no storage); the parse-only and the durable baseline for reference.
-//   2. CPU profiles, through the DevTools inspector, of the ingestion isolate (locally the Worker
-//      and its Durable Objects share it) under the mixed load, by stage, module and function; of
-//      the probe with no Durable Object (the Worker's own code); and of the durable baseline.
+//   2. CPU profiles, through the DevTools inspector, of the ingestion isolate under the mixed load,
+//      by stage, module and function; of the probe with no cross-Worker call (the Worker's own
+//      code); and of the durable baseline. With several Workers in one process, wrangler's
+//      inspector may attach to another Worker's isolate: read the stages only when they appear.
 //   3. What-if probes: the same HTTP app and Durable Objects (bench/probe-worker, imported from
-//      workers/ingestion/src) with ONE thing changed per variant through the env the composition
-//      root reads, so each stage's cost shows as throughput gained.
+//      workers/ingestion/src) with ONE group of bindings replaced per variant by in-isolate objects
+//      that drop, so each stage's cost shows as throughput gained.
 import {
   API_KEY,
   checkBaselineAnswer,
   checkIngestionAnswer,
+  INGESTION_PEERS,
   noisyNeighbours,
   raiseRateLimits,
   startBaselineWorker,
@@ -32,12 +34,9 @@ import { startWranglerDev, writeTemporaryConfig } from "./lib/wrangler-dev.mjs";
  */
 export const PROBE_VARIANTS = [
   ["real", "nothing: same code and config as the ingestion Worker (measured between the others)"],
-  ["hot-store:analytics-engine", "HOT_STORE=analytics-engine: production's AE binding (a no-op locally) instead of the local writer + recorder DO"],
-  ["journal:none", "no EventJournal DO: the Pipelines path with a ledger that accepts every id and streams that drop"],
-  ["production-path", "production's code path: real EventIdLedger DO (claim + commit), dropping Pipelines streams, AE binding"],
-  ["storage:none", "no Durable Object at all: the Worker's own code only"],
-  // Last, when the probe's journal is largest: random ids spread the dedup index's writes over it.
-  ["ids:time-ordered", "the request: UUIDv7 event_ids (time-ordered, as ingestion assigns them) instead of random UUIDv4", { on: "real", eventIds: "time-ordered" }],
+  ["hot-store:none", "no call to the Analytics Engine stand-in (an in-isolate dataset that drops): its RPC and recorder write"],
+  ["streams:none", "no call to the Pipelines stand-in (in-isolate streams that drop): six RPCs per mixed request and the buffer's write"],
+  ["storage:none", "no cross-Worker call and no Durable Object at all: the Worker's own code only"],
 ];
 
 /**
@@ -52,13 +51,11 @@ const INGESTION_STAGES = [
   ["Worker: enrich", "enrichEvent", "enrich-event.ts"],
   ["Worker: User-Agent parse", "clientFactsFromUserAgent", "enrich-event.ts"],
   ["Worker: map to AE data points", "toAnalyticsEngineDataPoint", "analytics-engine.ts"],
-  ["Worker: journal adapter (entries, JSON.stringify, RPC send)", "append", "workers/ingestion/src/adapters.ts"],
-  ["Worker: local AE writer (limits, JSON.stringify, RPC send)", "write", "local-analytics-engine.ts"],
-  ["Worker: … of which AE limit checks", "assertWithinAnalyticsEngineLimits", "local-analytics-engine.ts"],
+  ["Worker: stream sends (group by table, size chunks, RPC)", "send", "pipelines-lake-sink.ts"],
+  ["Worker: AE stand-in write (RPC)", "write", "hot-writers.ts"],
+  ["Worker: accepted counts (batched in memory)", "record", "workers/ingestion/src/adapters.ts"],
   ["Worker: auth (sha256)", "authenticate", "http-app.ts"],
   ["Rate limiter binding", "limit", "ratelimit.worker.ts"],
-  ["DO EventJournal.append (dedup + append, one transaction)", "append", "event-journal.ts"],
-  ["DO AnalyticsEngineRecorder.recordDataPoints", "recordDataPoints", "analytics-engine-recorder.ts"],
   ["Garbage collector", "(garbage collector)", "(garbage collector)"],
   ["(program): runtime outside JS", "(program)", "(program)"],
 ];
@@ -83,7 +80,7 @@ async function startProbeWorker(ctx, { inspector = false } = {}) {
     "probe",
   );
   try {
-    const worker = await startWranglerDev({ name: "probe", config: config.path, readyPath: "/health", log: ctx.log, inspector });
+    const worker = await startWranglerDev({ name: "probe", config: [config.path, ...INGESTION_PEERS], readyPath: "/health", log: ctx.log, inspector });
     const stop = worker.stop;
     return { ...worker, stop: () => stop().finally(config.remove) };
   } catch (error) {
@@ -275,7 +272,7 @@ export default {
       // 2. CPU profiles.
       const profiles = [
         { worker: ingestion, headers: key, label: "ingestion: mixed 100", check: checkIngestionAnswer, stages: INGESTION_STAGES },
-        { worker: probe, headers: { ...key, "x-bench-variant": "storage:none" }, label: "probe storage:none (no Durable Object): mixed 100", check: checkIngestionAnswer, stages: INGESTION_STAGES },
+        { worker: probe, headers: { ...key, "x-bench-variant": "storage:none" }, label: "probe storage:none (no cross-Worker call, no Durable Object): mixed 100", check: checkIngestionAnswer, stages: INGESTION_STAGES },
         { worker: durable, headers: {}, label: "durable baseline: mixed 100", check: checkBaselineAnswer, stages: DURABLE_BASELINE_STAGES },
       ];
       for (const p of profiles) {
@@ -319,7 +316,7 @@ export default {
       }
       const mean = (k) => reals.reduce((sum, x) => sum + x[k], 0) / reals.length;
       probeNotes.push(
-        `unchanged probe runs in order (its journal grows by every run that writes to it): ` +
+        `unchanged probe runs in order: ` +
           `${reals.map((x) => int(x.itemsPerSecond)).join(" → ")} events/s, ${reals.map((x) => fixed(x.serverCpuMsPerRequest, 1)).join(" → ")} worker CPU ms/request`,
       );
       probeRows.unshift([

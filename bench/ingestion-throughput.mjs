@@ -1,21 +1,23 @@
 // Benchmark: how many events per second the REAL ingestion Worker (wrangler.jsonc, run by
 // `wrangler dev` exactly as `npm start` runs it) accepts, measured in the same run next to two
 // reference Workers fed the same bodies:
-//   - the baseline (bench/baseline-worker): reads and parses the body, answers 202. The headline
-//     ratio and the target are against this one.
 //   - the durable baseline (bench/durable-baseline-worker): parses, then ONE call to ONE SQLite
-//     Durable Object that inserts the batch's events as JSON text in one transaction. Its ratio is
-//     printed as context: what the minimum durable write costs locally.
+//     Durable Object that inserts the batch's events as JSON text in one transaction: the minimum
+//     a durable request costs locally. The headline ratio and the target are against this one.
+//   - the baseline (bench/baseline-worker): reads and parses the body, answers 202. Its ratio is
+//     printed as context (without a durable baseline, e.g. a deployment that has none, the
+//     headline falls back to it).
 //
-// Target (docs/benchmarks.md): ingestion sustains at least half the baseline's events/s.
+// Target (docs/benchmarks.md, issue 14): ingestion sustains at least half the durable baseline's events/s.
 import { batchBodies, MIXED_BATCH, REQUEST_HEADERS } from "./lib/events.mjs";
 import { mergeResults, runClosedLoop } from "./lib/load.mjs";
 import { fixed, int, summarize, table } from "./lib/stats.mjs";
+import { linkSharedDevVars } from "../scripts/workers.mjs";
 import { startWranglerDev, writeTemporaryConfig } from "./lib/wrangler-dev.mjs";
 
 /** The local development project key of `.dev.vars` (project "local"). */
 export const API_KEY = "local-dev-key";
-/** Ingestion events/s divided by baseline events/s must be at least this. */
+/** Ingestion events/s divided by the durable baseline's events/s must be at least this. */
 export const TARGET_RATIO = 0.5;
 /** Far above what a benchmark sends in a minute; the real limit is 1200/min per key. */
 const BENCH_RATE_LIMIT = 1_000_000_000;
@@ -31,10 +33,17 @@ export function raiseRateLimits(raw) {
 }
 
 /**
+ * The Workers ingestion's bindings reach, started beside it in one process as in the stack: the
+ * catalog (parity's counts) and the local stand-ins for Pipelines (its stream bindings: the
+ * buffer, and the sink that rolls it into Parquet) and Analytics Engine (its dataset binding).
+ */
+export const INGESTION_PEERS = ["wrangler-catalog.toml", "workers/pipelines-local/wrangler.jsonc", "workers/analytics-engine-local/wrangler.jsonc"];
+
+/**
  * Starts the real ingestion Worker from a temporary copy of wrangler.jsonc whose RATE_LIMITER
  * limit is raised (the 1200 requests/min per key would throttle any benchmark); everything else
  * (code, bindings, vars, Durable Objects, .dev.vars secrets) is the real configuration, and the
- * catalog Worker runs beside it as in the stack.
+ * Workers its bindings reach run beside it as in the stack (INGESTION_PEERS).
  * @param {import("./run.mjs").BenchContext} ctx
  * @param {{ name?: string, inspector?: boolean }} [options] `inspector`: open the DevTools protocol (CPU profiles)
  */
@@ -43,9 +52,9 @@ export async function startIngestionWorker(ctx, { name = "ingestion", inspector 
   // wrangler dev watches its config: the copy stays until the Worker is stopped.
   let worker;
   try {
-    // With the catalog Worker in the same process: the journal's lake sink registers every file
-    // it rolls there (without it, every roll fails and is retried).
-    worker = await startWranglerDev({ name, config: [config.path, "wrangler-catalog.toml"], readyPath: "/health", log: ctx.log, inspector });
+    // The stand-ins' operator endpoints read the stack's keys through a linked .dev.vars.
+    linkSharedDevVars();
+    worker = await startWranglerDev({ name, config: [config.path, ...INGESTION_PEERS], readyPath: "/health", log: ctx.log, inspector });
   } catch (error) {
     config.remove();
     throw error;
@@ -170,7 +179,7 @@ const deployedWorker = (origin) => ({ origin, startSeconds: 0, cpuSeconds: () =>
 /** @type {import("./run.mjs").Bench} */
 export default {
   name: "ingestion-throughput",
-  title: "Ingestion throughput vs a parse-only baseline (and a durable baseline, as context)",
+  title: "Ingestion throughput vs a durable baseline (and a parse-only baseline, as context)",
   defaultEnabled: true,
   async run(ctx) {
     const { seconds, warmupSeconds, concurrency, rounds, client } = ctx.settings;
@@ -261,8 +270,11 @@ export default {
       const durableRuns = runs["durable baseline"];
       const durableBase = durableRuns ? summarize(mergeResults("durable baseline", durableRuns)) : undefined;
       const ingest = summarize(mergeResults("ingestion", runs.ingestion ?? []));
-      const ratio = ingest.itemsPerSecond / base.itemsPerSecond;
+      const parseRatio = ingest.itemsPerSecond / base.itemsPerSecond;
       const durableRatio = durableBase ? ingest.itemsPerSecond / durableBase.itemsPerSecond : Number.NaN;
+      // The headline is against the durable baseline; against the parse-only one when there is none.
+      const reference = durableBase ?? base;
+      const ratio = durableBase ? durableRatio : parseRatio;
       const errors = all.reduce((sum, r) => sum + r.errors, 0);
       const valid = errors === 0 && ingest.requests > 0 && base.requests > 0 && (!durableBase || durableBase.requests > 0);
       const met = valid && ratio >= TARGET_RATIO;
@@ -286,13 +298,9 @@ export default {
           [row(base), ...(durableBase ? [row(durableBase)] : []), row(ingest)],
         ),
         "",
-        `ratio ingestion/baseline (events/s): ${fixed(ratio, 3)}   target >= ${TARGET_RATIO}   ${valid ? (met ? "MET" : "MISSED") : "INVALID"}`,
-        ...(durableBase
-          ? [
-              `ratio ingestion/durable baseline (events/s): ${fixed(durableRatio, 3)}   context, no target: what the minimum durable write ` +
-                `(parse + one SQLite Durable Object append) costs; durable baseline/baseline ${fixed(durableBase.itemsPerSecond / base.itemsPerSecond, 3)}`,
-            ]
-          : []),
+        `ratio ingestion/${durableBase ? "durable baseline" : "baseline"} (events/s): ${fixed(ratio, 3)}   target >= ${TARGET_RATIO}   ${valid ? (met ? "MET" : "MISSED") : "INVALID"}`,
+        `ratio ingestion/baseline (events/s): ${fixed(parseRatio, 3)}   context, no target: against parsing alone` +
+          (durableBase ? `; durable baseline/baseline ${fixed(durableBase.itemsPerSecond / base.itemsPerSecond, 3)}` : ""),
         ...(deployed
           ? [
               `deployed Workers: throughput at concurrency ${concurrency} from this machine, bounded by network latency as much as by the ` +
@@ -309,16 +317,14 @@ export default {
         problems,
         headline: {
           figure: `${int(ingest.itemsPerSecond)} events/s (p50 ${fixed(ingest.p50Ms)} ms, p99 ${fixed(ingest.p99Ms)} ms)`,
-          baseline: `${int(base.itemsPerSecond)} events/s (p50 ${fixed(base.p50Ms)} ms, p99 ${fixed(base.p99Ms)} ms)`,
+          baseline: `${durableBase ? "durable " : ""}${int(reference.itemsPerSecond)} events/s (p50 ${fixed(reference.p50Ms)} ms, p99 ${fixed(reference.p99Ms)} ms)`,
           ratio,
           target: `>= ${TARGET_RATIO}`,
           status: valid ? (met ? "MET" : "MISSED") : "INVALID",
           context: [
             deployed ? `deployed Workers at ${deployed.ingestion} and ${deployed.baseline}` : "",
-            durableBase
-              ? `ingestion/durable baseline ${fixed(durableRatio, 3)} (durable baseline ${int(durableBase.itemsPerSecond)} events/s, ` +
-                `p50 ${fixed(durableBase.p50Ms)} ms, p99 ${fixed(durableBase.p99Ms)} ms): the minimum durable write, no target`
-              : "",
+            `ingestion/parse-only baseline ${fixed(parseRatio, 3)} (baseline ${int(base.itemsPerSecond)} events/s, ` +
+              `p50 ${fixed(base.p50Ms)} ms, p99 ${fixed(base.p99Ms)} ms): context, no target`,
           ]
             .filter(Boolean)
             .join("; "),

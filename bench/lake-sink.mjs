@@ -1,10 +1,11 @@
 // Benchmark: the local lake sink inside workerd, from accepted events to Parquet in R2.
 //
-// A `wrangler dev` runs bench/lake-sink-worker (a subclass of the REAL EventJournal that only adds
-// timing helpers) together with the REAL catalog Worker (wrangler-catalog.toml). Each round loads
-// BENCH_LAKE_ROWS realistic page views through the journal's real `append` (untimed), then times
-// from this process, with the request overhead (< 1 ms) included:
-//   extraction    the journal reads the stored JSON records in pages and picks the lake columns
+// A `wrangler dev` runs bench/lake-sink-worker (a subclass of the REAL StreamBuffer of the Pipelines
+// stand-in that only adds timing helpers) together with the REAL catalog Worker
+// (wrangler-catalog.toml). Each round loads BENCH_LAKE_ROWS realistic page views through the
+// buffer's real `appendBatch` (what a stream's send() writes; untimed), then times from this
+// process, with the request overhead (< 1 ms) included:
+//   extraction    the buffer reads the stored JSON records in pages and picks the lake columns
 //   encode        extraction + encodeLakeFile (the lake's Parquet writer, zstd), encode part = difference
 //   NDJSON        the same records as JSON lines (what a JSON sink would write), no put
 //   sink          the real flush(): plan, extract, encode, R2 put, catalog registration (which reads
@@ -38,13 +39,13 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 export default {
   name: "lake-sink",
-  title: "Lake sink in workerd: accepted page views to Parquet in R2 (real EventJournal + catalog) vs NDJSON",
+  title: "Lake sink in workerd: a stream's page views to Parquet in R2 (the Pipelines stand-in's real buffer + catalog) vs NDJSON",
   defaultEnabled: true,
   async run(ctx) {
     const rows = integerFromEnv("BENCH_LAKE_ROWS", 25_000, 1000);
     const rounds = integerFromEnv("BENCH_LAKE_ROUNDS", 3, 1);
     const problems = [];
-    ctx.log("starting bench/lake-sink-worker (real EventJournal) + the catalog Worker in one wrangler dev");
+    ctx.log("starting bench/lake-sink-worker (the real StreamBuffer) + the catalog Worker in one wrangler dev");
     const worker = await startWranglerDev({
       name: "lake-sink",
       config: ["bench/lake-sink-worker/wrangler.jsonc", "wrangler-catalog.toml"],
@@ -59,11 +60,11 @@ export default {
         let accepted = 0;
         const loadStarted = performance.now();
         for (let from = 0; from < rows; from += LOAD_CHUNK) {
-          const entries = events.slice(from, from + LOAD_CHUNK).map((record) => ({ table: "page_views", eventId: record.event_id, record: { ...record, project_id: "bench" } }));
-          accepted += (await call(worker.origin, "/load", JSON.stringify(entries))).value.accepted;
+          const records = events.slice(from, from + LOAD_CHUNK).map((record) => ({ ...record, project_id: "bench" }));
+          accepted += (await call(worker.origin, "/load", JSON.stringify(records))).value.accepted;
         }
-        if (accepted !== rows) problems.push(`round ${round}: the journal accepted ${accepted} of ${rows} rows`);
-        ctx.log(`round ${round}/${rounds}: loaded ${int(accepted)} page views through append() in ${fixed((performance.now() - loadStarted) / 1000)} s`);
+        if (accepted !== rows) problems.push(`round ${round}: the buffer took ${accepted} of ${rows} rows`);
+        ctx.log(`round ${round}/${rounds}: loaded ${int(accepted)} page views through appendBatch() in ${fixed((performance.now() - loadStarted) / 1000)} s`);
 
         await call(worker.origin, "/extract"); // warm: the first encode also instantiates the zstd wasm
         await call(worker.origin, "/encode?repeat=1");

@@ -18,6 +18,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureChromium } from "./chromium.mjs";
 import { ensureDbtVenv } from "./python-venv.mjs";
+import { linkSharedDevVars } from "./workers.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -89,6 +90,8 @@ function varsOf(text) {
 function ensureDevVars() {
   const target = join(root, ".dev.vars");
   const examplePath = join(root, ".dev.vars.example");
+  // The local stand-ins' operator endpoints take the same keys (scripts/workers.mjs).
+  for (const link of linkSharedDevVars()) log(`linked ${link} to .dev.vars`);
   if (!existsSync(target)) {
     copyFileSync(examplePath, target);
     log("created .dev.vars from .dev.vars.example (local development keys)");

@@ -1,5 +1,6 @@
 // Starts and stops the local stack: ONE `wrangler dev` process running the local router (first,
-// so it gets the HTTP port) and the four Workers, sharing one persisted state folder.
+// so it gets the HTTP port), the four Workers and the local-only Workers (the S3 endpoint and the
+// Pipelines and Analytics Engine stand-ins), sharing one persisted state folder.
 //
 // Why one process: all four Workers must see the same local R2 and Durable Object state, and two
 // workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (CONTRACT.md,
@@ -9,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { pinnedNode, repoRoot, spawnWranglerDev, wranglerCli } from "./wrangler-process.mjs";
-import { STACK_CONFIGS, STACK_WORKERS } from "./workers.mjs";
+import { linkSharedDevVars, STACK_CONFIGS, STACK_WORKERS } from "./workers.mjs";
 
 // Part of this module's API since before wrangler-process.mjs existed.
 export { freePort, repoRoot } from "./wrangler-process.mjs";
@@ -73,6 +74,7 @@ function ensureDevVars(log) {
     copyFileSync(join(repoRoot, ".dev.vars.example"), target);
     log("created .dev.vars from .dev.vars.example (local development keys)");
   }
+  linkSharedDevVars();
 }
 
 // Offline, miniflare warns with a stack trace each start that it could not fetch `Request.cf`
@@ -142,7 +144,7 @@ export async function waitForHealth(origin, { timeoutMs = DEFAULT_START_TIMEOUT_
 }
 
 /**
- * Starts the local stack (router + the four Workers in one `wrangler dev`) and resolves once
+ * Starts the local stack (router + the four Workers + the local-only Workers, in one `wrangler dev`) and resolves once
  * `GET /health` answers 200. `stop()` ends wrangler and workerd and frees the state folder.
  *
  * @example

@@ -49,12 +49,12 @@ const EVENTS: Record<string, unknown>[] = [
 ].map((fields) => ({ event_id: randomUUID(), timestamp: now(), session_id: session, ...fields }));
 
 interface FlushBody {
-  files: { project: string; table: string; key: string; rows: number; bytes: number }[];
+  files: { table: string; key: string; rows: number; bytes: number; duplicate_of?: string }[];
   rows: number;
   bytes: number;
 }
 
-describe("events reach the lake as Parquet, exactly once, and the catalog agrees with R2", () => {
+describe("events reach the lake as Parquet, and the catalog agrees with R2", () => {
   let flushed: FlushBody;
 
   it("POST /admin/flush needs the admin key", async () => {
@@ -62,7 +62,7 @@ describe("events reach the lake as Parquet, exactly once, and the catalog agrees
     expect((await fetch(`${origin}/admin/flush`, { method: "POST", headers: { "x-api-key": "local-dev-key" } })).status).toBe(403);
   });
 
-  it("writes every accepted event once, with the values sent, under the CONTRACT layout", async () => {
+  it("writes every accepted event, with the values sent, under the CONTRACT layout (once: no resend, no injected duplicate)", async () => {
     const sent = await fetch(`${origin}/events`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": "local-dev-key", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" },

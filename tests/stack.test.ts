@@ -116,7 +116,7 @@ describe("a user's Worker through a service binding (examples/producer-worker)",
     expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 
-  it("ingests via RPC, and the same event_id sent again counts as a duplicate", async () => {
+  it("ingests via RPC; the same event_id sent again is accepted again (at least once: readers count it once)", async () => {
     const event = pageView({ project_id: "local" });
     const first = await postJson(`${producerOrigin}/via-rpc`, event);
     expect(first.status).toBe(200);
@@ -125,6 +125,10 @@ describe("a user's Worker through a service binding (examples/producer-worker)",
     const again = await postJson(`${producerOrigin}/via-rpc`, { events: [event] });
     expect(again.status).toBe(200);
     const result = (await again.json()) as IngestResult;
-    expect(result).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    expect(result).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+
+    // Twice in one batch: dropped at once.
+    const twice = await postJson(`${producerOrigin}/via-rpc`, { events: [event, event] });
+    expect(await twice.json()).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
   });
 });

@@ -1,9 +1,11 @@
 // Probe Worker for `npm run bench -- ingestion-profile` (bench/ingestion-profile.mjs): the REAL
 // ingestion HTTP app and Durable Objects (imported from workers/ingestion/src, nothing copied),
-// served from a temporary copy of wrangler.jsonc whose `main` points here. Each request may name a
-// variant in the `x-bench-variant` header, which changes ONE thing through the same env vars and
-// bindings the composition root (dependencies.ts) reads, so the throughput with and without a
-// stage shows what that stage costs. Benchmark-only: never deployed, never imported.
+// served from a temporary copy of wrangler.jsonc whose `main` points here, beside the same peers
+// as the ingestion Worker (catalog, Pipelines and Analytics Engine stand-ins). Each request may
+// name a variant in the `x-bench-variant` header, which replaces ONE group of bindings the
+// composition root (dependencies.ts) reads with in-isolate objects of the same shape that drop
+// what they get, so the throughput with and without a stage shows what that stage costs.
+// Benchmark-only: never deployed, never imported.
 //
 // Plain JS (not TypeScript): the root tsconfig type-checks bench/ without the Workers types.
 import { createHttpApp } from "../../workers/ingestion/src/http-app.ts";
@@ -14,24 +16,19 @@ export * from "../../workers/ingestion/src/index.ts";
 
 const app = createHttpApp();
 
-/** A ledger namespace that knows nothing: every id is new, commits are free (no Durable Object). */
-const freeLedgerNamespace = {
-  idFromName: (/** @type {string} */ name) => name,
-  get: () => ({
-    claim: async (/** @type {string[]} */ ids) => ({ claimed: ids, duplicates: [], inFlight: [], claimId: 1 }),
-    commit: async () => {},
-    release: async () => {},
-  }),
-};
-
 /**
- * Pipelines stream bindings that accept and drop (what miniflare's Pipelines binding does; the
- * local config has none). The Pipelines sink still stringifies each record once to size its
- * chunks, about what the journal adapter's JSON.stringify of the batch costs.
+ * Pipelines stream bindings that accept and drop, in the isolate (what miniflare's own Pipelines
+ * binding does): no call crosses to the stand-in Worker.
  */
 const droppingStreams = Object.fromEntries(
   ["PAGE_VIEWS", "VIDEO_EVENTS", "USER_ACTIONS", "API_REQUESTS", "USAGE_EVENTS", "CUSTOM_EVENTS"].map((t) => [`PIPELINE_${t}`, { send: async () => {} }]),
 );
+
+/** An Analytics Engine dataset binding that drops, in the isolate (Cloudflare's shape: no `fetch`). */
+const droppingDataset = { ANALYTICS_ENGINE: { writeDataPoint: () => {} } };
+
+/** A counter namespace whose objects drop what they are given. */
+const droppingCounters = { ACCEPTED_COUNTS: { idFromName: (/** @type {string} */ name) => name, get: () => ({ add: async () => {} }) } };
 
 /**
  * Variant name -> env as the app sees it. Names and descriptions are listed in
@@ -41,16 +38,13 @@ const droppingStreams = Object.fromEntries(
 const VARIANTS = {
   // Unchanged: must measure like the ingestion Worker itself.
   real: (env) => env,
-  // Production's hot store: the Analytics Engine binding (writeDataPoint, a no-op in miniflare)
-  // instead of the local writer (limit checks, JSON text) + AnalyticsEngineRecorder call.
-  "hot-store:analytics-engine": (env) => ({ ...env, HOT_STORE: "analytics-engine" }),
-  // No EventJournal call: the Pipelines path with a ledger that accepts every id and streams that drop.
-  "journal:none": (env) => ({ ...env, LAKE_SINK: "pipelines", EVENT_LEDGER: freeLedgerNamespace, ...droppingStreams }),
-  // Production's code path with local stand-ins: the REAL EventIdLedger Durable Object (claim +
-  // commit), Pipelines streams that drop, and the Analytics Engine binding.
-  "production-path": (env) => ({ ...env, LAKE_SINK: "pipelines", HOT_STORE: "analytics-engine", ...droppingStreams }),
-  // No Durable Object at all: auth, rate limit, parse, validate, enrich, map and serialise only.
-  "storage:none": (env) => ({ ...env, LAKE_SINK: "pipelines", EVENT_LEDGER: freeLedgerNamespace, ...droppingStreams, HOT_STORE: "analytics-engine" }),
+  // No call to the Analytics Engine stand-in: its RPC and recorder write.
+  "hot-store:none": (env) => ({ ...env, ...droppingDataset }),
+  // No call to the Pipelines stand-in: the six streams' RPCs and the buffer's write.
+  "streams:none": (env) => ({ ...env, ...droppingStreams }),
+  // No cross-Worker call and no Durable Object at all: auth, rate limit, parse, validate, enrich,
+  // map and serialise only.
+  "storage:none": (env) => ({ ...env, ...droppingStreams, ...droppingDataset, ...droppingCounters }),
 };
 
 export default {

@@ -1,8 +1,9 @@
 // Worker for `npm run bench -- ae-hot-query` (bench/ae-hot-query.mjs).
 //
-// - Every path outside /bench/ is the REAL ingestion HTTP app (workers/ingestion/src/http-app.ts,
-//   imported, nothing copied): `POST /client/v4/accounts/local/analytics_engine/sql` authenticates
-//   the admin key and calls `query()` of the AE_RECORDER Durable Object, exactly as in `npm start`.
+// - Every path outside /bench/ is the REAL HTTP app of the Analytics Engine stand-in
+//   (workers/analytics-engine-local/src/http-app.ts, imported, nothing copied):
+//   `POST /client/v4/accounts/local/analytics_engine/sql` authenticates the admin key and calls
+//   `query()` of the AE_RECORDER Durable Object, exactly as in `npm start`.
 // - That Durable Object is BenchAnalyticsEngineRecorder: a subclass of the REAL
 //   AnalyticsEngineRecorder (same table, same index, same `query()` through @edge-analytics/ae-sql)
 //   that only ADDS methods for the benchmark: a bulk loader of synthetic page_view data points,
@@ -15,8 +16,8 @@
 import { compile } from "@edge-analytics/ae-sql";
 import { ANALYTICS_ENGINE_DATASET } from "@edge-analytics/event-schema";
 import { eventsPerMinute } from "@edge-analytics/sql";
-import { AnalyticsEngineRecorder } from "../../../workers/ingestion/src/durable-objects/analytics-engine-recorder.ts";
-import { createHttpApp } from "../../../workers/ingestion/src/http-app.ts";
+import { AnalyticsEngineRecorder } from "../../../workers/analytics-engine-local/src/durable-objects/analytics-engine-recorder.ts";
+import { createHttpApp } from "../../../workers/analytics-engine-local/src/http-app.ts";
 
 /**
  * The hand-written equivalent of eventsPerMinute's SQL: the same rows (dataset, project, window)
@@ -196,7 +197,7 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/bench/")) return app.fetch(request, env, ctx);
-    // The object the real SQL route queries (http-app.ts): one recorder per dataset name.
+    // The object the real SQL route queries (the stand-in's http-app.ts): one recorder per dataset name.
     const recorder = env.AE_RECORDER.get(env.AE_RECORDER.idFromName(ANALYTICS_ENGINE_DATASET));
     const project = url.searchParams.get("project") ?? "local";
     const minutes = Number(url.searchParams.get("minutes") ?? "60");

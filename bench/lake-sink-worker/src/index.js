@@ -1,31 +1,30 @@
 // Worker for `npm run bench -- lake-sink` (bench/lake-sink.mjs).
 //
-// BenchEventJournal is a subclass of the REAL EventJournal (workers/ingestion): rows are loaded
-// through its real `append`, and `flush()` is the real sink (extraction in pages, the lake's
-// Parquet writer, R2 put, catalog registration over RPC, commit). The subclass only ADDS the
-// pieces the benchmark times separately: the extraction alone, the encoder over extracted rows, and the NDJSON baseline
+// BenchStreamBuffer is a subclass of the REAL StreamBuffer of the Pipelines stand-in
+// (workers/pipelines-local): rows are loaded through its real `appendBatch` (what a stream's
+// `send()` writes), and `flush()` is the real sink (extraction in pages, the lake's Parquet writer,
+// R2 put, catalog registration over RPC, commit). The subclass only ADDS the pieces the benchmark
+// times separately: the extraction alone, the encoder over extracted rows, and the NDJSON baseline
 // (the same records as JSON lines, put into the same bucket). Plain JS: bench/ is type-checked
 // without the Workers types.
-import { EventJournal } from "../../../workers/ingestion/src/durable-objects/event-journal.ts";
-import { JournalLakeBuffer } from "../../../workers/ingestion/src/durable-objects/journal-lake-buffer.ts";
-import { encodeLakeFile } from "../../../workers/ingestion/src/lake-sink.ts";
-
-export { JournalDirectory } from "../../../workers/ingestion/src/durable-objects/journal-directory.ts";
+import { StreamBuffer } from "../../../workers/pipelines-local/src/durable-objects/stream-buffer.ts";
+import { StreamLakeBuffer } from "../../../workers/pipelines-local/src/durable-objects/stream-lake-buffer.ts";
+import { encodeLakeFile } from "../../../workers/pipelines-local/src/lake-file.ts";
 
 const TABLE = "page_views";
 
-export class BenchEventJournal extends EventJournal {
+export class BenchStreamBuffer extends StreamBuffer {
   /** Every buffered row of the table as one planned file would hold it (not recorded). */
   allRows() {
     const range = this.ctx.storage.sql
       .exec("SELECT min(seq) AS firstSeq, max(seq) AS lastSeq, count(*) AS rows FROM buffered_events WHERE event_table = ?", TABLE)
       .one();
-    return new JournalLakeBuffer(this.ctx.storage).rowsOf({ table: TABLE, key: "bench", firstSeq: range.firstSeq ?? 0, lastSeq: range.lastSeq ?? 0, rows: range.rows });
+    return new StreamLakeBuffer(this.ctx.storage).rowsOf({ table: TABLE, key: "bench", firstSeq: range.firstSeq ?? 0, lastSeq: range.lastSeq ?? 0, rows: range.rows });
   }
 
-  async load(entriesJson) {
-    const statuses = await this.append("bench", entriesJson);
-    return statuses.filter((s) => s === "accepted").length;
+  /** Loads records (the JSON text of an array) as one `send()` of the page_views stream. */
+  async load(recordsJson) {
+    return this.appendBatch(`[{"stream":"${TABLE}","records":${recordsJson}}]`);
   }
 
   async extract() {
@@ -62,32 +61,31 @@ export class BenchEventJournal extends EventJournal {
 
   async clear() {
     this.ctx.storage.sql.exec("DELETE FROM buffered_events");
-    this.ctx.storage.sql.exec("DELETE FROM event_ids");
   }
 }
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const journal = env.EVENT_JOURNAL.get(env.EVENT_JOURNAL.idFromName("bench"));
+    const buffer = env.STREAM_BUFFER.get(env.STREAM_BUFFER.idFromName("bench"));
     const json = (value) => Response.json(value);
     switch (url.pathname) {
       case "/":
         return new Response("ok");
       case "/load":
-        return json({ accepted: await journal.load(await request.text()) });
+        return json({ accepted: await buffer.load(await request.text()) });
       case "/extract":
-        return json({ rows: await journal.extract() });
+        return json({ rows: await buffer.extract() });
       case "/encode":
-        return json(await journal.encode(Number(url.searchParams.get("repeat") ?? "1")));
+        return json(await buffer.encode(Number(url.searchParams.get("repeat") ?? "1")));
       case "/ndjson":
-        return json(await journal.ndjson(url.searchParams.get("put") === "1"));
+        return json(await buffer.ndjson(url.searchParams.get("put") === "1"));
       case "/delete-rolled-back":
-        return json(await journal.deleteRolledBack());
+        return json(await buffer.deleteRolledBack());
       case "/flush":
-        return json(await journal.flush());
+        return json(await buffer.flush());
       case "/clear":
-        await journal.clear();
+        await buffer.clear();
         return json({ ok: true });
       default:
         return new Response("not found", { status: 404 });

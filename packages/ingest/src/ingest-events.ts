@@ -1,19 +1,23 @@
 import { type EventRecord, type IngestResult, type RejectedEvent, toAnalyticsEngineDataPoint, type ValidEvent } from "@edge-analytics/event-schema";
+import { tallyAccepted } from "./accepted-counts.ts";
 import { type ClientFacts, clientFactsFromUserAgent, enrichEvent, type RequestContext } from "./enrich-event.ts";
 import { type FieldError, IngestError } from "./errors.ts";
 import type { IngestLimits } from "./limits.ts";
-import type { DeadLetter, DeadLetterSink, EventJournal, HotEventWriter, JournalResult } from "./ports.ts";
+import type { AcceptedCountSink, DeadLetter, DeadLetterSink, HotEventWriter, LakeSink } from "./ports.ts";
 import { validateEvent } from "./validate-event.ts";
 
 export type { IngestResult, RejectedEvent };
 
 /** The stages ingestion hands events to; implementations are chosen by the Worker. */
 export interface IngestDependencies {
-  journal: EventJournal;
+  /** Where accepted events become durable: each table's Pipelines stream. */
+  lake: LakeSink;
+  /** Accepted events per project, table and hour, for parity with what lands. */
+  counts: AcceptedCountSink;
   hot: HotEventWriter;
   deadLetters: DeadLetterSink;
   limits: IngestLimits;
-  /** Reports failures of best-effort stages (hot store, dead letters). */
+  /** Reports failures of best-effort stages (accepted counts, hot store, dead letters). */
   onBackgroundError?: (stage: string, error: unknown) => void;
 }
 
@@ -50,10 +54,13 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 }
 
 /**
- * The one ingestion path: validate each event, enrich it, make it durable (deduplicated) in the
- * journal, then write it to the hot store. Valid events are accepted even when others in the
- * batch are rejected. Resolves only after accepted events are durable; if the journal fails
- * nothing is accepted and the call throws a retryable 503.
+ * The one ingestion path, locally and in production: validate each event, enrich it, send the
+ * valid ones to their tables' streams, then count them for parity and write them to the hot
+ * store. Valid events are accepted even when others in the batch are rejected. Resolves only
+ * after the streams accepted the events (at least once into the lake: a client's resend of an
+ * accepted event is accepted again, and the read side counts each event_id once); a repeated
+ * event_id within one call is dropped at once and counted as a duplicate. If a stream fails the
+ * call throws a retryable 503.
  */
 export async function ingestEvents(rawEvents: unknown[], context: RequestContext, deps: IngestDependencies): Promise<IngestResult> {
   const rejected: RejectedEvent[] = [];
@@ -73,16 +80,14 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
     return { context: ownContext, client: facts };
   };
   const receivedAt = context.receivedAt.toISOString();
-  const reject = (index: number, errors: FieldError[], eventId: string | undefined, raw: unknown, keep = true) => {
+  const reject = (index: number, errors: FieldError[], eventId: string | undefined, raw: unknown) => {
     rejected.push(eventId ? { index, event_id: eventId, errors } : { index, errors });
-    if (keep) {
-      const letter: DeadLetter = { projectId: context.keyProjectId ?? null, receivedAt, index, errors, raw: rawText(raw) };
-      if (eventId) letter.eventId = eventId;
-      deadLetters.push(letter);
-    }
+    const letter: DeadLetter = { projectId: context.keyProjectId ?? null, receivedAt, index, errors, raw: rawText(raw) };
+    if (eventId) letter.eventId = eventId;
+    deadLetters.push(letter);
   };
 
-  const candidates: { index: number; record: EventRecord }[] = [];
+  const accepted: EventRecord[] = [];
   const seenInBatch = new Set<string>();
   let duplicates = 0;
   rawEvents.forEach((raw, index) => {
@@ -98,37 +103,18 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
       return;
     }
     seenInBatch.add(dedupKey);
-    candidates.push({ index, record });
+    accepted.push(record);
   });
 
-  const byProject = groupBy(candidates, (c) => c.record.project_id);
-  let outcomes: { group: typeof candidates; result: JournalResult }[];
-  try {
-    outcomes = await Promise.all(
-      [...byProject].map(async ([projectId, group]) => ({
-        group,
-        result: await deps.journal.append(
-          projectId,
-          group.map((c) => c.record),
-        ),
-      })),
-    );
-  } catch (error) {
-    if (error instanceof IngestError) throw error;
-    deps.onBackgroundError?.("journal", error);
-    throw new IngestError(503, "the event store is unavailable; retry", { retryAfterSeconds: 5 });
-  }
-  const accepted: EventRecord[] = [];
-  for (const { group, result } of outcomes) {
-    const acceptedIds = new Set(result.accepted);
-    const inFlight = new Set(result.inFlight);
-    duplicates += result.duplicates.length;
-    for (const { index, record } of group) {
-      if (acceptedIds.has(record.event_id)) accepted.push(record);
-      else if (inFlight.has(record.event_id)) {
-        const message = "another request is ingesting this event_id right now; retry shortly";
-        reject(index, [{ path: "event_id", message }], record.event_id, null, false);
-      }
+  if (accepted.length > 0) {
+    try {
+      await deps.lake.send(accepted);
+    } catch (error) {
+      if (error instanceof IngestError) throw error;
+      deps.onBackgroundError?.("lake", error);
+      throw new IngestError(503, "the event store is unavailable; retry (events this request stored already are counted once when read)", {
+        retryAfterSeconds: 5,
+      });
     }
   }
 
@@ -136,6 +122,9 @@ export async function ingestEvents(rawEvents: unknown[], context: RequestContext
   const background = (stage: string, work: () => Promise<void>) =>
     work().catch((error: unknown) => deps.onBackgroundError?.(stage, error));
   await Promise.all([
+    background("accepted-counts", async () => {
+      for (const [projectId, records] of groupBy(accepted, (record) => record.project_id)) await deps.counts.record(projectId, tallyAccepted(records));
+    }),
     background("hot-store", async () => {
       if (accepted.length > 0) await deps.hot.write(accepted.map(toAnalyticsEngineDataPoint));
     }),

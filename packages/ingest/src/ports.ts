@@ -8,66 +8,26 @@ export interface AcceptedTally {
   accepted: number;
 }
 
-/** The ledger's verdict on a set of event ids. */
-export interface ClaimResult {
-  /** New ids, now held (pending) for this request. */
-  claimed: string[];
-  /** Ids already ingested within the dedup window. */
-  duplicates: string[];
-  /** Ids another request is ingesting right now (not yet committed): retry later. */
-  inFlight: string[];
-  /** Names this claim (its `claimed` ids) for `commit` or `release`; null when nothing was claimed. */
-  claimId: number | null;
-}
-
 /**
- * Idempotency: remembers which event ids were ingested. Two-phase so that an event is never lost
- * (a claim that is not committed expires) and never written twice (a committed id is a duplicate).
- * Commit and release act on one claim as a whole: committing is one small write whatever the
- * number of ids, and ids another request took over after this claim's lease expired follow that
- * request's claim, never this one's.
- */
-export interface EventIdLedger {
-  claim(projectId: string, eventIds: string[]): Promise<ClaimResult>;
-  /**
-   * Marks the claim's ids as ingested and adds `tallies` (the same events, counted per lake table
-   * and hour of receipt) to the project's accepted counts, in one step: the counts the catalog
-   * compares with the rows that land (parity).
-   */
-  commit(projectId: string, claim: ClaimResult, tallies: AcceptedTally[]): Promise<void>;
-  /** Gives up the claim's ids (still pending) so a retry can claim them at once. */
-  release(projectId: string, claim: ClaimResult): Promise<void>;
-}
-
-/** What a journal did with one project's records, by event id. */
-export interface JournalResult {
-  /** Now durable: these records will reach the lake exactly once. */
-  accepted: string[];
-  /** Already accepted within the dedup window: written nowhere again. */
-  duplicates: string[];
-  /** Another request holds these ids right now (production's two-phase ledger only): retry. */
-  inFlight: string[];
-}
-
-/**
- * Where accepted events become durable, deduplicated by event_id per project, in one step.
- * Production: the two-phase ledger in front of Pipelines (`LedgeredJournal`). Locally: one
- * Durable Object per project that checks and appends in a single SQLite transaction.
- * Throws `IngestError` 503 when nothing could be made durable.
- */
-export interface EventJournal {
-  append(projectId: string, records: EventRecord[]): Promise<JournalResult>;
-}
-
-/**
- * The lake's entry point. Production: Cloudflare Pipelines streams; locally: a durable sink.
- * `send` resolves only once the records are durable.
+ * The lake's entry point: each table's Cloudflare Pipelines stream (`PipelinesLakeSink`).
+ * `send` resolves only once every record was accepted by its stream, and then the records reach
+ * the lake at least once; when it throws, some of them may still have been accepted (a retry
+ * can then land those twice, which the read side removes by event_id).
  */
 export interface LakeSink {
   send(records: EventRecord[]): Promise<void>;
 }
 
-/** The hot store. Production: Workers Analytics Engine; locally: the recording stand-in. */
+/**
+ * Counts accepted events per project, lake table and hour of receipt, for the catalog's parity
+ * (accepted vs landed). Cheap on the request path by contract: an implementation keeps at most
+ * one small write per request, never a row per event.
+ */
+export interface AcceptedCountSink {
+  record(projectId: string, tallies: AcceptedTally[]): void | Promise<void>;
+}
+
+/** The hot store. Production: Workers Analytics Engine; locally: the stand-in Worker's recorder. */
 export interface HotEventWriter {
   write(points: AnalyticsEngineDataPoint[]): Promise<void>;
 }

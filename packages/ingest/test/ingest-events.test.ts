@@ -4,8 +4,7 @@ import type { RequestContext } from "../src/enrich-event.ts";
 import { IngestError } from "../src/errors.ts";
 import { type IngestDependencies, ingestEvents } from "../src/ingest-events.ts";
 import { DEFAULT_LIMITS } from "../src/limits.ts";
-import { LedgeredJournal } from "../src/ledgered-journal.ts";
-import { gate, InMemoryEventIdLedger, RecordingDeadLetterSink, RecordingHotWriter, RecordingLakeSink } from "./fakes.ts";
+import { RecordingCountSink, RecordingDeadLetterSink, RecordingHotWriter, RecordingLakeSink } from "./fakes.ts";
 
 const RECEIVED_AT = new Date("2026-03-01T12:00:00.000Z");
 const ID_A = "0190a0b1-0000-7000-8000-00000000000a";
@@ -30,20 +29,21 @@ const usage = (extra: Record<string, unknown> = {}) => ({
 
 /** The ports as in-memory fakes, plus every background error reported. */
 function setup() {
-  const ledger = new InMemoryEventIdLedger();
   const lake = new RecordingLakeSink();
+  const counts = new RecordingCountSink();
   const hot = new RecordingHotWriter();
   const deadLetters = new RecordingDeadLetterSink();
   const backgroundErrors: { stage: string; error: unknown }[] = [];
   const report = (stage: string, error: unknown) => backgroundErrors.push({ stage, error });
   const deps: IngestDependencies = {
-    journal: new LedgeredJournal(ledger, lake, report),
+    lake,
+    counts,
     hot,
     deadLetters,
     limits: DEFAULT_LIMITS,
     onBackgroundError: report,
   };
-  return { ledger, lake, hot, deadLetters, backgroundErrors, deps };
+  return { lake, counts, hot, deadLetters, backgroundErrors, deps };
 }
 
 const keyed = (projectId = "acme"): RequestContext => ({ keyProjectId: projectId, receivedAt: RECEIVED_AT });
@@ -51,7 +51,7 @@ const trusted = (): RequestContext => ({ receivedAt: RECEIVED_AT });
 
 describe("ingestEvents: a partial batch", () => {
   it("accepts the valid events and rejects the invalid ones with index and paths", async () => {
-    const { deps, lake, hot, deadLetters, ledger, backgroundErrors } = setup();
+    const { deps, lake, hot, deadLetters, counts, backgroundErrors } = setup();
     const batch = [
       pageView({ event_id: ID_A }),
       pageView({ event_id: ID_B, page_url: "javascript:alert(1)", time_on_page: -1 }),
@@ -91,30 +91,29 @@ describe("ingestEvents: a partial batch", () => {
     expect(JSON.parse(deadLetters.letters[0]?.raw ?? "")).toEqual(batch[1]);
     expect(deadLetters.letters[1]?.raw).toBe("42");
 
-    // Only accepted ids were claimed, and they are committed now.
-    for (const record of records) expect(ledger.stateOf("acme", record.event_id)).toBe("committed");
-    expect(ledger.stateOf("acme", ID_B)).toBeUndefined();
-    expect(ledger.counts()).toEqual({ pending: 0, committed: 2 });
-    // The commit counted them per lake table and hour of receipt, for the catalog's parity.
+    // The accepted events are counted per lake table and hour of receipt, for the catalog's parity.
     const hour = RECEIVED_AT.toISOString().slice(0, 13);
-    expect(ledger.calls.filter((c) => c.op === "commit").map((c) => c.tallies)).toEqual([
-      [
-        { table: "page_views", hour, accepted: 1 },
-        { table: "usage_events", hour, accepted: 1 },
-      ],
+    expect(counts.calls).toEqual([
+      {
+        projectId: "acme",
+        tallies: [
+          { table: "page_views", hour, accepted: 1 },
+          { table: "usage_events", hour, accepted: 1 },
+        ],
+      },
     ]);
     expect(backgroundErrors).toEqual([]);
   });
 
   it("touches no sink when nothing is valid, but still dead-letters", async () => {
-    const { deps, lake, hot, deadLetters, ledger } = setup();
+    const { deps, lake, hot, deadLetters, counts } = setup();
     const result = await ingestEvents([null, pageView({ page_url: "nope" })], keyed(), deps);
     expect(result).toMatchObject({ accepted: 0, duplicates: 0 });
     expect(result.rejected).toHaveLength(2);
     expect(lake.batches).toHaveLength(0);
     expect(hot.writes).toHaveLength(0);
     expect(deadLetters.letters).toHaveLength(2);
-    expect(ledger.counts()).toEqual({ pending: 0, committed: 0 });
+    expect(counts.calls).toEqual([]);
   });
 
   it("bounds a dead letter's raw text", async () => {
@@ -143,13 +142,15 @@ describe("ingestEvents: duplicates", () => {
     expect(lake.records[0]?.event_id).toBe(ID_A);
   });
 
-  it("drops an event_id already ingested by an earlier call, writing nothing again", async () => {
-    const { deps, lake, hot } = setup();
+  it("accepts an event_id sent again by a later call (at least once: the read side counts it once)", async () => {
+    const { deps, lake, hot, counts } = setup();
     expect(await ingestEvents([pageView({ event_id: ID_A })], keyed(), deps)).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const again = await ingestEvents([pageView({ event_id: ID_A }), pageView({ event_id: ID_B })], keyed(), deps);
-    expect(again).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
-    expect(lake.records.map((r) => r.event_id)).toEqual([ID_A, ID_B]);
-    expect(hot.points).toHaveLength(2);
+    expect(again).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect(lake.records.map((r) => r.event_id)).toEqual([ID_A, ID_A, ID_B]);
+    expect(hot.points).toHaveLength(3);
+    // No state per event: both sends are counted as accepted.
+    expect(counts.calls.flatMap((c) => c.tallies).reduce((sum, t) => sum + t.accepted, 0)).toBe(3);
   });
 
   it("scopes event ids per project", async () => {
@@ -193,40 +194,9 @@ describe("ingestEvents: projects", () => {
   });
 });
 
-describe("ingestEvents: ids in flight", () => {
-  it("rejects an id another request holds with a retry message, and does not dead-letter it", async () => {
-    const { deps, ledger, lake, deadLetters } = setup();
-    await ledger.claim("acme", [ID_A]); // another request is ingesting ID_A
-    const result = await ingestEvents([pageView({ event_id: ID_A }), pageView({ event_id: ID_B })], keyed(), deps);
-    expect(result.accepted).toBe(1);
-    expect(result.rejected).toEqual([{ index: 0, event_id: ID_A, errors: [{ path: "event_id", message: expect.stringMatching(/retry/) }] }]);
-    expect(lake.records.map((r) => r.event_id)).toEqual([ID_B]);
-    expect(deadLetters.calls).toHaveLength(0);
-    // The other request's claim is untouched: it still decides ID_A's fate.
-    expect(ledger.stateOf("acme", ID_A)).toBe("pending");
-  });
-
-  it("two concurrent requests with the same event: one accepts, the other is told to retry, then sees a duplicate", async () => {
-    const { deps, lake } = setup();
-    const slow = gate();
-    lake.gate = slow.promise;
-    const first = ingestEvents([pageView({ event_id: ID_A })], keyed(), deps);
-    // Let the first request claim ID_A and start waiting on the lake (the fakes only use microtasks).
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    lake.gate = undefined;
-    const second = await ingestEvents([pageView({ event_id: ID_A })], keyed(), deps);
-    expect(second.accepted).toBe(0);
-    expect(second.rejected[0]?.errors[0]?.path).toBe("event_id");
-    slow.open();
-    expect(await first).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
-    expect(await ingestEvents([pageView({ event_id: ID_A })], keyed(), deps)).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
-    expect(lake.records).toHaveLength(1);
-  });
-});
-
 describe("ingestEvents: lake sink failure", () => {
-  it("throws a retryable 503, releases the claims, commits nothing, and a retry is accepted", async () => {
-    const { deps, lake, hot, ledger, backgroundErrors } = setup();
+  it("throws a retryable 503, counts and writes nothing else, and a retry is accepted", async () => {
+    const { deps, lake, hot, counts, backgroundErrors } = setup();
     const outage = new Error("pipeline unavailable");
     lake.failures.push(outage);
     const batch = [pageView({ event_id: ID_A }), usage({ event_id: ID_B })];
@@ -236,52 +206,36 @@ describe("ingestEvents: lake sink failure", () => {
     if (!(error instanceof IngestError)) throw error;
     expect(error.status).toBe(503);
     expect(error.details.retryAfterSeconds).toBeGreaterThan(0);
-    expect(error.message).toMatch(/no event of this request was accepted/);
+    expect(error.message).toMatch(/retry/);
     expect(backgroundErrors).toEqual([{ stage: "lake", error: outage }]);
 
-    // Nothing is held or committed, and nothing reached the hot store.
-    expect(ledger.counts()).toEqual({ pending: 0, committed: 0 });
-    expect(ledger.calls.filter((c) => c.op === "commit")).toEqual([]);
-    expect(ledger.calls.filter((c) => c.op === "release").flatMap((c) => c.eventIds).sort()).toEqual([ID_A, ID_B]);
+    // Nothing was counted as accepted, and nothing reached the hot store.
+    expect(counts.calls).toEqual([]);
     expect(lake.records).toEqual([]);
     expect(hot.writes).toEqual([]);
 
     // An immediate retry of the same request succeeds: nothing was lost.
     expect(await ingestEvents(batch, keyed(), deps)).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     expect(lake.records.map((r) => r.event_id)).toEqual([ID_A, ID_B]);
-    expect(ledger.counts()).toEqual({ pending: 0, committed: 2 });
+    expect(counts.calls).toHaveLength(1);
   });
 
-  it("with several projects, a retry after one project's failure loses and doubles nothing", async () => {
-    const { deps, lake, ledger } = setup();
-    lake.failures.push(new Error("down")); // the first send (project acme's) fails, globex's succeeds
-    const batch = [pageView({ event_id: ID_A, project_id: "acme" }), pageView({ event_id: ID_B, project_id: "globex" })];
-    await expect(ingestEvents(batch, trusted(), deps)).rejects.toBeInstanceOf(IngestError);
-    // acme's claim is released; globex's event is durable and committed, so it is never resent.
-    expect(ledger.stateOf("acme", ID_A)).toBeUndefined();
-    expect(ledger.stateOf("globex", ID_B)).toBe("committed");
-    expect(await ingestEvents(batch, trusted(), deps)).toMatchObject({ accepted: 1, duplicates: 1 });
-    expect(lake.records.map((r) => r.event_id).sort()).toEqual([ID_A, ID_B].sort());
-  });
-
-  it("does not turn duplicates into new claims when it releases", async () => {
-    const { deps, lake, ledger } = setup();
-    await ingestEvents([pageView({ event_id: ID_A })], keyed(), deps);
-    lake.failures.push(new Error("down"));
-    await expect(ingestEvents([pageView({ event_id: ID_A }), pageView({ event_id: ID_B })], keyed(), deps)).rejects.toThrow(IngestError);
-    expect(ledger.stateOf("acme", ID_A)).toBe("committed");
-    expect(ledger.stateOf("acme", ID_B)).toBeUndefined();
+  it("passes an IngestError from the sink through unchanged", async () => {
+    const { deps, lake } = setup();
+    const refusal = new IngestError(413, "too large for the stream");
+    lake.failures.push(refusal);
+    await expect(ingestEvents([pageView()], keyed(), deps)).rejects.toBe(refusal);
   });
 });
 
 describe("ingestEvents: best-effort stages", () => {
   it("a hot-store failure does not fail the call; it is reported", async () => {
-    const { deps, hot, lake, ledger, backgroundErrors } = setup();
+    const { deps, hot, lake, counts, backgroundErrors } = setup();
     hot.error = new Error("AE down");
     const result = await ingestEvents([pageView({ event_id: ID_A })], keyed(), deps);
     expect(result).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     expect(lake.records).toHaveLength(1);
-    expect(ledger.stateOf("acme", ID_A)).toBe("committed");
+    expect(counts.calls).toHaveLength(1);
     expect(backgroundErrors).toEqual([{ stage: "hot-store", error: hot.error }]);
   });
 
@@ -295,13 +249,22 @@ describe("ingestEvents: best-effort stages", () => {
     expect(backgroundErrors).toEqual([{ stage: "dead-letters", error: deadLetters.error }]);
   });
 
-  it("a ledger commit failure does not un-accept durable events; it is reported", async () => {
-    const { deps, ledger, lake, backgroundErrors } = setup();
-    ledger.commitError = new Error("KV down");
+  it("a failure to count does not un-accept durable events; it is reported", async () => {
+    const { deps, counts, lake, backgroundErrors } = setup();
+    counts.error = new Error("counter unavailable");
     const result = await ingestEvents([pageView()], keyed(), deps);
     expect(result.accepted).toBe(1);
     expect(lake.records).toHaveLength(1);
-    expect(backgroundErrors.map((e) => e.stage)).toEqual(["ledger-commit"]);
+    expect(backgroundErrors.map((e) => e.stage)).toEqual(["accepted-counts"]);
+  });
+
+  it("counts each project's events apart", async () => {
+    const { deps, counts } = setup();
+    await ingestEvents([pageView({ project_id: "acme" }), pageView({ project_id: "globex" }), usage({ project_id: "acme" })], trusted(), deps);
+    expect(counts.calls.map((c) => [c.projectId, c.tallies.map((t) => `${t.table}:${t.accepted}`)])).toEqual([
+      ["acme", ["page_views:1", "usage_events:1"]],
+      ["globex", ["page_views:1"]],
+    ]);
   });
 
   it("reports every failing stage of one call, and works without onBackgroundError", async () => {

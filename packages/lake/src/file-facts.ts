@@ -149,3 +149,25 @@ export async function readParquetFileFacts(reader: RangeReader): Promise<Parquet
   }
   return { rows, bytes: reader.byteLength, minTimestampMs, maxTimestampMs, columns, rowsByReceivedHour };
 }
+
+/**
+ * A file's event_ids grouped by UTC hour of `received_at`, keeping only `hours` (column-projected
+ * read: `event_id` and `received_at` only). For parity's distinct counts.
+ */
+export async function readEventIdsByReceivedHour(reader: RangeReader, hours: ReadonlySet<string>, into: Map<string, Set<string>> = new Map()): Promise<Map<string, Set<string>>> {
+  const file = asyncBufferOf(reader);
+  const metadata = await parquetMetadataAsync(file, { parsers: TIMESTAMPS_AS_MS });
+  const names = new Set(parquetSchema(metadata).children.map((child) => child.element.name));
+  if (!names.has("event_id") || !names.has("received_at") || Number(metadata.num_rows) === 0) return into;
+  const rows = await parquetReadObjects({ file, metadata, columns: ["event_id", "received_at"], compressors: PARQUET_COMPRESSORS, parsers: TIMESTAMPS_AS_MS });
+  for (const row of rows) {
+    const received = asMs(row.received_at);
+    if (received === null) continue;
+    const hour = hourOf(received);
+    if (!hours.has(hour)) continue;
+    let ids = into.get(hour);
+    if (!ids) into.set(hour, (ids = new Set()));
+    ids.add(String(row.event_id));
+  }
+  return into;
+}

@@ -15,7 +15,7 @@ export interface PlannedLakeFile {
 }
 
 /**
- * The durable buffer of accepted rows (locally: the journal's SQLite). Its operations are each
+ * The durable buffer of accepted rows (the local Pipelines stand-in's SQLite). Its operations are each
  * one transaction; `commitFile` is the only one that forgets rows.
  */
 export interface LakeRowBuffer {

@@ -5,18 +5,21 @@ import {
   type AcceptedCount,
   costReport,
   type CostReport,
+  distinctByFirstHour,
   type InventoryGroup,
   inventoryGroupOf,
   LAKE_BUCKETS,
   type LakeBucketName,
   type LakeTableName,
+  previousHour,
   PROCESSED_TABLE_NAMES,
   priceListFrom,
   r2RangeReader,
+  readEventIdsByReceivedHour,
   readParquetFileFacts,
   tableLocation,
 } from "@edge-analytics/lake";
-import type { LakeCatalog, RegisteredFile } from "./durable-objects/lake-catalog.ts";
+import type { DistinctWork, LakeCatalog, RegisteredFile } from "./durable-objects/lake-catalog.ts";
 import { writeSnapshots } from "./snapshots.ts";
 
 /** R2_PRICES is optional (a var or secret the operator may set), so `wrangler types` cannot see it. */
@@ -66,6 +69,44 @@ export async function removeObject(env: CatalogEnv, bucket: string, key: string)
 
 export async function recordAcceptedCounts(env: CatalogEnv, project: string, counts: AcceptedCount[]): Promise<void> {
   await catalogStore(env).recordAcceptedCounts(project, counts);
+}
+
+/**
+ * Rows whose event_ids one parity request reads at most: the ids are held as a set in the
+ * Worker's memory (~80 bytes each, of 128 MB). Hours beyond it are counted by the next request.
+ */
+export const PARITY_DISTINCT_ROW_BUDGET = 500_000;
+
+/**
+ * Counts the distinct events of every hour whose count is missing or older than its files: reads
+ * the `event_id` and `received_at` columns of the files holding the hour's rows and the hour
+ * before's, and records each count with the signature of the files it read. Oldest hours first,
+ * within {@link PARITY_DISTINCT_ROW_BUDGET}; an hour counted once stays counted until its files change.
+ */
+export async function refreshParityDistinct(env: CatalogEnv, table?: string): Promise<void> {
+  const work = await catalogStore(env).distinctWork(table);
+  const byTable = new Map<LakeTableName, DistinctWork[]>();
+  let budget = PARITY_DISTINCT_ROW_BUDGET;
+  for (const item of work) {
+    if (item.rows > budget) continue;
+    budget -= item.rows;
+    byTable.set(item.table, [...(byTable.get(item.table) ?? []), item]);
+  }
+  for (const [tableName, items] of byTable) {
+    const hours = new Set(items.flatMap((item) => [item.hour, previousHour(item.hour)]));
+    const idsByHour = new Map<string, Set<string>>();
+    for (const key of new Set(items.flatMap((item) => item.keys))) {
+      const head = await env.SOURCE_BUCKET.head(key);
+      // Gone since the listing (compacted away): the signature changed, the next request recounts.
+      if (!head) continue;
+      await readEventIdsByReceivedHour(r2RangeReader(env.SOURCE_BUCKET, key, head.size), hours, idsByHour);
+    }
+    const counts = distinctByFirstHour(idsByHour, items.map((item) => item.hour));
+    await catalogStore(env).recordDistinct(
+      tableName,
+      items.map((item) => ({ hour: item.hour, signature: item.signature, distinct: counts.get(item.hour) ?? 0 })),
+    );
+  }
 }
 
 async function* listObjects(bucket: R2Bucket, prefix: string): AsyncGenerator<R2Object> {

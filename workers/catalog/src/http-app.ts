@@ -1,7 +1,7 @@
 import { isLakeTable, type LakeTableName, parseHourPartition, isRawTable, TABLE_LOCATIONS_HINT } from "@edge-analytics/lake";
 import { adminKeyRefusal, jsonError } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
-import { type CatalogEnv, catalogStore, costs, reconcile } from "./catalog-service.ts";
+import { type CatalogEnv, catalogStore, costs, reconcile, refreshParityDistinct } from "./catalog-service.ts";
 
 type AppEnv = { Bindings: CatalogEnv };
 
@@ -70,6 +70,11 @@ export function createHttpApp(): Hono<AppEnv> {
     const name = c.req.query("table");
     const table = name === undefined ? undefined : tableParam(name);
     if (table !== undefined && !isRawTable(table)) throw new BadRequest(400, `parity compares ingestion with raw tables; ${table} is processed`);
+    // Distinct counts of hours whose files changed are read from the files first; parity answers
+    // without them (null) if that fails.
+    await refreshParityDistinct(c.env, table).catch((error: unknown) =>
+      console.error(JSON.stringify({ level: "error", stage: "parity-distinct", message: error instanceof Error ? error.message : String(error) })),
+    );
     const rows = await catalogStore(c.env).parity(table);
     const mismatches = rows.filter((row) => row.status === "mismatch").length;
     return c.json({ ok: mismatches === 0, mismatches, parity: rows });

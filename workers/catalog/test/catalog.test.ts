@@ -1,4 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { lakeColumns } from "@edge-analytics/event-schema";
 import { DEFAULT_R2_PRICES, hourPartition, PARITY_WINDOW_DAYS, parityCutoffHour } from "@edge-analytics/lake";
 import { describe, expect, it } from "vitest";
 import CatalogWorker from "../src/index.ts";
@@ -211,12 +212,12 @@ describe("parity: events accepted by ingestion vs rows landed, per table and hou
     const ok = await get<{ ok: boolean; parity: { hour: string; accepted: number; landed: number; buffered: number; status: string }[] }>("/catalog/parity?table=page_views");
     const hours = ok.body.parity.filter((row) => row.hour.startsWith("2030-01-01"));
     expect(hours).toEqual([
-      { table: "page_views", hour: "2030-01-01T09", accepted: 2, landed: 2, buffered: 0, status: "ok" },
-      { table: "page_views", hour: "2030-01-01T10", accepted: 1, landed: 1, buffered: 0, status: "ok" },
-      { table: "page_views", hour: "2030-01-01T11", accepted: 4, landed: 0, buffered: 4, status: "pending" },
+      { table: "page_views", hour: "2030-01-01T09", accepted: 2, landed: 2, distinct: 2, buffered: 0, status: "ok" },
+      { table: "page_views", hour: "2030-01-01T10", accepted: 1, landed: 1, distinct: 1, buffered: 0, status: "ok" },
+      { table: "page_views", hour: "2030-01-01T11", accepted: 4, landed: 0, distinct: 0, buffered: 4, status: "pending" },
     ]);
 
-    // A journal that says it accepted more than landed with nothing buffered: a loss, visible.
+    // A reporter that says it accepted more than landed with nothing buffered: a loss, visible.
     await catalog.recordAcceptedCounts("parity-a", [{ table: "page_views", hour: "2030-01-01T09", accepted: 3, buffered: 0 }]);
     const bad = await get<{ ok: boolean; mismatches: number; parity: { hour: string; status: string }[] }>("/catalog/parity?table=page_views");
     expect(bad.body.ok).toBe(false);
@@ -231,7 +232,7 @@ describe("parity: events accepted by ingestion vs rows landed, per table and hou
     await putRawFile("usage", rowsOf("usage", [landedAt, landedAt], landedAt));
     await reconcile();
     const catalog = new CatalogWorker(createExecutionContext(), env);
-    // As the production ledger reports: Pipelines does not say what it still holds.
+    // As ingestion's counter reports: a Pipelines stream does not say what it still holds.
     await catalog.recordAcceptedCounts("parity-stream", [
       { table: "usage_events", hour: "2031-06-01T12", accepted: 2, buffered: null },
       { table: "usage_events", hour: current, accepted: 5, buffered: null },
@@ -241,10 +242,50 @@ describe("parity: events accepted by ingestion vs rows landed, per table and hou
       "/catalog/parity?table=usage_events",
     );
     const byHour = new Map(body.parity.map((row) => [row.hour, row]));
-    expect(byHour.get("2031-06-01T12")).toEqual({ table: "usage_events", hour: "2031-06-01T12", accepted: 2, landed: 2, buffered: null, status: "ok" });
+    expect(byHour.get("2031-06-01T12")).toEqual({ table: "usage_events", hour: "2031-06-01T12", accepted: 2, landed: 2, distinct: 2, buffered: null, status: "ok" });
     expect(byHour.get(current)).toMatchObject({ accepted: 5, landed: 0, buffered: null, status: "pending" });
     expect(byHour.get(old)).toMatchObject({ accepted: 7, landed: 0, buffered: null, status: "mismatch" });
     expect(body.ok).toBe(false);
+  });
+
+  it("at least once: landed counts every copy (also after compaction drops them), distinct each event once, in its first copy's hour", async () => {
+    type Row = { hour: string; accepted: number; landed: number; distinct: number | null; status: string };
+    const parityOf = async (hour: string) =>
+      (await get<{ parity: (Row & { table: string })[] }>("/catalog/parity?table=custom_events")).body.parity.find((row) => row.hour === hour);
+    const four = Date.UTC(2032, 2, 3, 4, 20);
+    const five = Date.UTC(2032, 2, 3, 5, 1);
+    const ids = Array.from({ length: 5 }, () => crypto.randomUUID());
+    const withIds = (received: number, chosen: string[]) => {
+      const rows = rowsOf("custom", chosen.map(() => received), received);
+      const column = lakeColumns("custom").findIndex((c) => c.name === "event_id");
+      return rows.map((row, i) => row.map((value, j) => (j === column ? (chosen[i] ?? null) : value)));
+    };
+    const partition = new Date(four);
+    // The sink delivered the hour's five events twice (two files), and a client resent two of
+    // them in the next hour (received then: new received_at, same event_id).
+    const first = await putRawFile("custom", withIds(four, ids), partition);
+    const again = await putRawFile("custom", withIds(four, ids), partition);
+    await putRawFile("custom", withIds(five, ids.slice(0, 2)), new Date(five));
+    await reconcile();
+    const catalog = new CatalogWorker(createExecutionContext(), env);
+    await catalog.recordAcceptedCounts("parity-dup", [
+      { table: "custom_events", hour: "2032-03-03T04", accepted: 5, buffered: null },
+      { table: "custom_events", hour: "2032-03-03T05", accepted: 2, buffered: null },
+    ]);
+    expect(await parityOf("2032-03-03T04")).toMatchObject({ accepted: 5, landed: 10, distinct: 5, status: "ok" });
+    // The resend's copies were first received the hour before: no new event here.
+    expect(await parityOf("2032-03-03T05")).toMatchObject({ accepted: 2, landed: 2, distinct: 0, status: "ok" });
+
+    // Compaction merges the hour's two files into one deduplicated file: the dropped copies still
+    // count as landed, and the distinct count is unchanged.
+    const merged = await putRawFile("custom", withIds(four, ids), partition);
+    const runId = crypto.randomUUID();
+    const table = "custom_events";
+    const hourPart = hourPartition(partition);
+    expect(await catalog.beginCompaction({ runId, table, partition: hourPart, inputs: [first.key, again.key], outputs: [merged.key], leaseMs: 60_000 })).toEqual({ ok: true });
+    await catalog.stageCompactionOutputs(runId, [merged.key]);
+    await catalog.commitCompaction(runId);
+    expect(await parityOf("2032-03-03T04")).toMatchObject({ accepted: 5, landed: 10, distinct: 5, status: "ok" });
   });
 
   it("compares only the last PARITY_WINDOW_DAYS: older counts and files are left out", async () => {

@@ -1,107 +1,17 @@
-// The implementations behind packages/ingest's interfaces, one per platform binding. Which one
-// runs is decided once, in `dependencies.ts`, from the LAKE_SINK / HOT_STORE vars.
-import { type AnalyticsEngineDataPoint, type EventRecord, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
+// The implementations behind packages/ingest's interfaces that need this Worker's bindings.
+// Which one runs is decided once, in `dependencies.ts`.
+import type { AnalyticsEngineDataPoint } from "@edge-analytics/event-schema";
 import {
+  type AcceptedCountBatcher,
+  type AcceptedCountSink,
   type AcceptedTally,
   chunkPointsForQueue,
-  type ClaimResult,
   type DeadLetter,
   type DeadLetterSink,
   type DeferredPointQueue,
-  type EventIdLedger,
-  type EventJournal,
-  type HotEventWriter,
-  type JournalResult,
-  type LakeSink,
 } from "@edge-analytics/ingest";
+import type { AcceptedCounter } from "./durable-objects/accepted-counter.ts";
 import type { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
-import type { EventIdLedger as EventIdLedgerObject } from "./durable-objects/event-id-ledger.ts";
-import type { EventJournal as EventJournalObject, JournalEntry } from "./durable-objects/event-journal.ts";
-
-function groupByTable(records: EventRecord[]): Map<TableName, EventRecord[]> {
-  const groups = new Map<TableName, EventRecord[]>();
-  for (const record of records) {
-    const table = TABLE_BY_EVENT_TYPE[record.type];
-    const group = groups.get(table);
-    if (group) group.push(record);
-    else groups.set(table, [record]);
-  }
-  return groups;
-}
-
-/** Ledger in one Durable Object per project (strongly consistent check-and-set). */
-export class DurableObjectEventIdLedger implements EventIdLedger {
-  constructor(private readonly namespace: DurableObjectNamespace<EventIdLedgerObject>) {}
-  private stub(projectId: string) {
-    return this.namespace.get(this.namespace.idFromName(projectId));
-  }
-  claim(projectId: string, eventIds: string[]): Promise<ClaimResult> {
-    return this.stub(projectId).claim(eventIds);
-  }
-  async commit(projectId: string, claim: ClaimResult, tallies: AcceptedTally[]): Promise<void> {
-    if (claim.claimId !== null) await this.stub(projectId).commit(projectId, claim.claimId, tallies);
-  }
-  async release(projectId: string, claim: ClaimResult): Promise<void> {
-    if (claim.claimId !== null) await this.stub(projectId).release(claim.claimId);
-  }
-}
-
-/** The local journal: one EventJournal Durable Object per project (dedup + durable append in one transaction). */
-export class DurableObjectJournal implements EventJournal {
-  constructor(private readonly namespace: DurableObjectNamespace<EventJournalObject>) {}
-
-  async append(projectId: string, records: EventRecord[]): Promise<JournalResult> {
-    const entries: JournalEntry[] = records.map((record) => ({ table: TABLE_BY_EVENT_TYPE[record.type], eventId: record.event_id, record }));
-    const statuses = await this.namespace.get(this.namespace.idFromName(projectId)).append(projectId, JSON.stringify(entries));
-    const result: JournalResult = { accepted: [], duplicates: [], inFlight: [] };
-    statuses.forEach((status, i) => {
-      const id = records[i]?.event_id ?? "";
-      if (status === "accepted") result.accepted.push(id);
-      else result.duplicates.push(id);
-    });
-    return result;
-  }
-}
-
-/** A Cloudflare Pipelines stream binding (`send` takes JSON-serialisable records). */
-export interface PipelineBinding {
-  send(records: object[]): Promise<void>;
-}
-
-/** Pipelines requests carry at most 1 MB; stay well below it. */
-const PIPELINES_REQUEST_BYTES = 900 * 1024;
-
-/** Production sink: one Cloudflare Pipelines stream per lake table. */
-export class PipelinesLakeSink implements LakeSink {
-  constructor(private readonly streams: Record<TableName, PipelineBinding>) {}
-  async send(records: EventRecord[]): Promise<void> {
-    const sends: Promise<void>[] = [];
-    for (const [table, group] of groupByTable(records)) {
-      let chunk: EventRecord[] = [];
-      let bytes = 0;
-      for (const record of group) {
-        const size = JSON.stringify(record).length * 3;
-        if (chunk.length > 0 && bytes + size > PIPELINES_REQUEST_BYTES) {
-          sends.push(this.streams[table].send(chunk));
-          chunk = [];
-          bytes = 0;
-        }
-        chunk.push(record);
-        bytes += size;
-      }
-      if (chunk.length > 0) sends.push(this.streams[table].send(chunk));
-    }
-    await Promise.all(sends);
-  }
-}
-
-/** Production hot store: the Analytics Engine binding (writes are fire-and-forget by design). */
-export class AnalyticsEngineBindingWriter implements HotEventWriter {
-  constructor(private readonly dataset: AnalyticsEngineDataset) {}
-  async write(points: AnalyticsEngineDataPoint[]): Promise<void> {
-    for (const point of points) this.dataset.writeDataPoint(point);
-  }
-}
 
 /** A queue message of deferred data points. */
 export interface DeferredPointsMessage {
@@ -126,5 +36,34 @@ export class DurableObjectDeadLetters implements DeadLetterSink {
   }
   async record(letters: DeadLetter[]): Promise<void> {
     await this.stub().record(letters);
+  }
+}
+
+/** The counter object of one project. */
+export function acceptedCounter(namespace: DurableObjectNamespace<AcceptedCounter>, projectId: string) {
+  return namespace.get(namespace.idFromName(projectId));
+}
+
+/**
+ * Accepted counts through the isolate's batcher to each project's `AcceptedCounter`: the request
+ * only adds to memory; the batcher's flush (at most one per second per isolate) runs after the
+ * response, kept alive by `waitUntil`.
+ */
+export class BatchedAcceptedCounts implements AcceptedCountSink {
+  constructor(
+    private readonly batcher: AcceptedCountBatcher,
+    private readonly counters: DurableObjectNamespace<AcceptedCounter>,
+    private readonly ctx: Pick<ExecutionContext, "waitUntil">,
+    private readonly log: (stage: string, error: unknown) => void,
+  ) {}
+
+  record(projectId: string, tallies: AcceptedTally[]): void {
+    this.batcher.add(projectId, tallies);
+    const counters = this.counters;
+    const work = this.batcher.flush(
+      (project, projectTallies) => acceptedCounter(counters, project).add(project, projectTallies),
+      (project, error) => this.log(`accepted-counts ${project}`, error),
+    );
+    if (work) this.ctx.waitUntil(work);
   }
 }

@@ -1,4 +1,3 @@
-import { ANALYTICS_ENGINE_DATASET } from "@edge-analytics/event-schema";
 import {
   countryFromCf,
   IngestError,
@@ -30,11 +29,6 @@ import { DurableObjectDeadLetters } from "./adapters.ts";
 import { type IngestionEnv, ingestDependencies } from "./dependencies.ts";
 
 type AppEnv = { Bindings: IngestionEnv; Variables: { key: ResolvedKey } };
-
-/** The account id of the local Analytics Engine SQL API (CONTRACT.md). */
-const LOCAL_ACCOUNT = "local";
-/** Bodies larger than this are refused before reading; the SQL API's own limit is 10 KiB of query text. */
-const MAX_SQL_BODY_BYTES = 64 * 1024;
 
 /** Rate-limit window of the RATE_LIMITER binding (wrangler.jsonc), for Retry-After. */
 const RATE_LIMIT_PERIOD_SECONDS = 60;
@@ -148,7 +142,7 @@ export function createHttpApp(): Hono<AppEnv> {
   });
 
   app.get("/health", (c) =>
-    c.json({ worker: "analytics-ingestion", status: "ok", lake_sink: c.env.LAKE_SINK, hot_store: c.env.HOT_STORE }),
+    c.json({ worker: "analytics-ingestion", status: "ok" }),
   );
 
   app.post("/events", async function postEvents(c) {
@@ -163,7 +157,7 @@ export function createHttpApp(): Hono<AppEnv> {
       context = await authorizeSender(c, key, fromHeader ? "header" : "query");
       acceptTextPlain = key.role.kind === "project" && key.role.keyKind === "publishable";
     }
-    const deps = ingestDependencies(c.env, logBackgroundError);
+    const deps = ingestDependencies(c.env, c.executionCtx, logBackgroundError);
     const events = await readEventsFromRequest(c.req.raw, deps.limits, { acceptTextPlain });
     return c.json(await ingestEvents(events, context, deps), 202);
   });
@@ -185,7 +179,7 @@ export function createHttpApp(): Hono<AppEnv> {
     });
     const key = headerKey ?? (await authenticate(c.env, segmentWriteKeyFromBody(body)));
     const context = await authorizeSender(c, key, headerKey ? "header" : "body");
-    const deps = ingestDependencies(c.env, logBackgroundError);
+    const deps = ingestDependencies(c.env, c.executionCtx, logBackgroundError);
     const result = await ingestSegmentMessages(segmentMessages(endpoint, body, deps.limits.maxBatchEvents), context, deps);
     return c.json({ success: true, ...result }, 200);
   });
@@ -202,48 +196,11 @@ export function createHttpApp(): Hono<AppEnv> {
     return c.json({ dead_letters: letters });
   });
 
-  app.get("/admin/buffer", async (c) => {
-    const projects = (await apiKeyRegistryFromEnv(c.env)).projectIds();
-    const journals = await Promise.all(
-      projects.map(async (project) => ({
-        project,
-        tables: await c.env.EVENT_JOURNAL.get(c.env.EVENT_JOURNAL.idFromName(project)).stats(),
-      })),
-    );
-    return c.json({ projects: journals });
-  });
-
-  // Writes every buffered event to the lake now, from every project's journal (CONTRACT.md).
-  app.post("/admin/flush", async (c) => {
-    if (c.env.LAKE_SINK !== "durable-object") {
-      throw new IngestError(409, "nothing to flush: with LAKE_SINK=pipelines, Cloudflare Pipelines buffers and writes the files");
-    }
-    const started = Date.now();
-    const projects = await c.env.JOURNAL_DIRECTORY.get(c.env.JOURNAL_DIRECTORY.idFromName("journals")).list();
-    const results = await Promise.all(projects.map((project) => c.env.EVENT_JOURNAL.get(c.env.EVENT_JOURNAL.idFromName(project)).flush()));
-    const files = results.flatMap((result) => result.files.map((file) => ({ project: result.project, ...file })));
-    return c.json({
-      files,
-      rows: files.reduce((sum, file) => sum + file.rows, 0),
-      bytes: files.reduce((sum, file) => sum + file.bytes, 0),
-      projects: projects.length,
-      duration_ms: Date.now() - started,
-    });
-  });
-
-  // The Analytics Engine SQL API stand-in (local development only): Cloudflare's path and wire
-  // format, so the one client differs only in base URL, account and token (CONTRACT.md).
-  app.post("/client/v4/accounts/:account/analytics_engine/sql", async function analyticsEngineSql(c) {
-    if (c.env.HOT_STORE !== "local-recorder") throw new IngestError(404, "the Analytics Engine SQL stand-in exists only in local development");
-    if (c.req.param("account") !== LOCAL_ACCOUNT) throw new IngestError(404, `unknown account "${c.req.param("account")}"; locally it is "${LOCAL_ACCOUNT}"`);
-    const key = await authenticate(c.env, presentedKey(c.req.raw.headers));
-    if (refusalFor(key, "operate")) throw new IngestError(403, "the SQL API needs the admin key (Authorization: Bearer <key>)");
-    const declared = Number(c.req.header("content-length") ?? "0");
-    if (declared > MAX_SQL_BODY_BYTES) throw new IngestError(413, `the query is ${declared} bytes; the limit is ${MAX_SQL_BODY_BYTES}`);
-    const sqlText = await c.req.text();
-    if (sqlText.length > MAX_SQL_BODY_BYTES) throw new IngestError(413, `the query exceeds ${MAX_SQL_BODY_BYTES} bytes`);
-    const answer = await c.env.AE_RECORDER.get(c.env.AE_RECORDER.idFromName(ANALYTICS_ENGINE_DATASET)).query(sqlText);
-    return new Response(answer.body, { status: answer.status, headers: { "content-type": answer.contentType } });
+  // Pipelines buffers what the streams accepted and writes the files on its own schedule, and
+  // says nothing of what it holds. Locally the stack's router sends this path to the Pipelines
+  // stand-in (workers/pipelines-local), whose buffer it flushes (CONTRACT.md).
+  app.post("/admin/flush", () => {
+    throw new IngestError(409, "nothing to flush here: Cloudflare Pipelines writes the lake's files on its own schedule (locally, POST /admin/flush on the stack's origin flushes the Pipelines stand-in)");
   });
 
   app.notFound((c) => c.json({ error: { status: 404, message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

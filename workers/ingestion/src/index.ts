@@ -5,11 +5,8 @@ import { type DeferredPointsMessage, QueueDeferredPoints } from "./adapters.ts";
 import { hotStoreFor, type IngestionEnv, ingestDependencies } from "./dependencies.ts";
 import { createHttpApp } from "./http-app.ts";
 
-export { AnalyticsEngineRecorder } from "./durable-objects/analytics-engine-recorder.ts";
+export { AcceptedCounter } from "./durable-objects/accepted-counter.ts";
 export { DeadLetterBox } from "./durable-objects/dead-letter-box.ts";
-export { EventIdLedger } from "./durable-objects/event-id-ledger.ts";
-export { EventJournal } from "./durable-objects/event-journal.ts";
-export { JournalDirectory } from "./durable-objects/journal-directory.ts";
 export type { EventRecord, IngestResult };
 
 const app = createHttpApp();
@@ -34,7 +31,7 @@ export default class IngestionWorker extends WorkerEntrypoint<IngestionEnv> {
 
   /** RPC: ingest a batch, with the same limits and per-event results as `POST /events`. */
   async ingestBatch(events: unknown[]): Promise<IngestResult> {
-    const deps = ingestDependencies(this.env, logError);
+    const deps = ingestDependencies(this.env, this.ctx, logError);
     return ingestEvents(eventsFromBody({ events }, deps.limits), { receivedAt: new Date() }, deps);
   }
 

@@ -1,14 +1,17 @@
 import { apiDurationQuantiles, apiErrorRates, eventsPerMinute, topPages, usageByOrganizationAndSku } from "@edge-analytics/sql";
 import { makeEvent } from "@edge-analytics/test-support";
-import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ingest, ORIGIN } from "./helpers.ts";
+import { ingest } from "./helpers.ts";
+
+// Events sent through POST /events reach the Analytics Engine stand-in (workers/analytics-engine-local)
+// through ingestion's ANALYTICS_ENGINE binding, and its SQL API reads them back.
 
 const PROJECT = "sqltest";
 const SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
 
 async function sql(text: string, token = "local-admin-key"): Promise<Response> {
-  return SELF.fetch(`${ORIGIN}${SQL_PATH}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: text });
+  return env.AE_LOCAL.fetch(`http://analytics-engine-local${SQL_PATH}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: text });
 }
 
 async function rows<Row>(text: string): Promise<Row[]> {

@@ -1,7 +1,5 @@
 import { ANALYTICS_ENGINE_LIMITS, ANALYTICS_ENGINE_MAP, analyticsEngineColumn } from "@edge-analytics/event-schema";
 import { makeEvent } from "@edge-analytics/test-support";
-import { env } from "cloudflare:test";
-import { RecordingHotWriter } from "../src/local-analytics-engine.ts";
 import { describe, expect, it } from "vitest";
 import { ingest, recordedDataPoints } from "./helpers.ts";
 
@@ -64,19 +62,5 @@ describe("every accepted event becomes one Analytics Engine data point", () => {
     const points = await waitFor(() => pointsFor(ids), (rows) => rows.length >= 400);
     expect(points).toHaveLength(400);
     expect(new Set(points.map((p) => p[analyticsEngineColumn("user_action", "event_id")])).size).toBe(400);
-  });
-
-  it("refuses a write over AE's limits in the local writer, as the AE binding would", async () => {
-    const writer = () => new RecordingHotWriter(env.AE_RECORDER);
-    const point = (blobs: string[], index = "local") => ({ indexes: [index] as [string], blobs, doubles: [] });
-    await expect(writer().write([point(Array.from({ length: 21 }, () => "b"))])).rejects.toThrow("21 blobs; the limit is 20");
-    await expect(writer().write([point(["x".repeat(16 * 1024 + 1)])])).rejects.toThrow("the limit is 16384");
-    await expect(writer().write([point([], "i".repeat(97))])).rejects.toThrow("the limit is 96");
-    const overCap = Array.from({ length: 251 }, () => point([]));
-    await expect(writer().write(overCap)).rejects.toThrow("251 data points in one invocation");
-    // The cap is per invocation: one writer, two writes adding up to 251.
-    const perInvocation = writer();
-    await perInvocation.write(overCap.slice(0, 200));
-    await expect(perInvocation.write(overCap.slice(0, 51))).rejects.toThrow("251 data points in one invocation");
   });
 });

@@ -29,15 +29,9 @@ export async function ingest(body: unknown, options: Parameters<typeof postEvent
   return (await response.json()) as IngestResult;
 }
 
-/** The projects of the test keys (vitest.config.ts), whose journals the tests read. */
-const TEST_PROJECTS = ["local", "other", "ratelimited", "sqltest"];
-
-/** Records buffered for one lake table in any test project's journal (what the lake writer will write), parsed. */
+/** Records a lake table's stream holds and has not written to the lake yet (every project's), parsed. */
 export async function bufferedRecords(table: TableName): Promise<Record<string, unknown>[]> {
-  const perProject = await Promise.all(
-    TEST_PROJECTS.map((project) => env.EVENT_JOURNAL.get(env.EVENT_JOURNAL.idFromName(project)).read(table, 100_000)),
-  );
-  return perProject.flat() as Record<string, unknown>[];
+  return env.PIPELINES_LOCAL.bufferedRecords(table, 100_000);
 }
 
 /** Buffered records with the given event ids, in any table. */
@@ -46,9 +40,9 @@ export async function bufferedById(table: TableName, eventIds: string[]): Promis
   return (await bufferedRecords(table)).filter((record) => wanted.has(String(record.event_id)));
 }
 
-/** Analytics Engine data points recorded locally, as AE table rows (newest first). */
+/** Analytics Engine data points the local stand-in recorded, as AE table rows (newest first). */
 export async function recordedDataPoints(limit = 100_000): Promise<Record<string, string | number>[]> {
-  return env.AE_RECORDER.get(env.AE_RECORDER.idFromName("analytics_events")).readDataPoints("analytics_events", limit);
+  return env.AE_LOCAL.readDataPoints(limit);
 }
 
 /** The JSON error body every failure answers with. */

@@ -2,8 +2,9 @@
  * analytics-local: the local stack's one origin. It forwards each request, unchanged, to the
  * Worker that owns its path (the table in CONTRACT.md "One local origin") through a service
  * binding, and answers `GET /health` for the whole stack. Local development only (README.md).
- * Besides the four Workers it fronts one local tool: the S3-compatible endpoint over the lake's
- * buckets (workers/s3-local), which DuckDB and dbt reach path-style at `/<bucket>/<key>`.
+ * Besides the four Workers it fronts the local-only Workers: the S3-compatible endpoint over the
+ * lake's buckets (workers/s3-local), which DuckDB and dbt reach path-style at `/<bucket>/<key>`,
+ * and the stand-ins for Pipelines (its buffer's flush) and Analytics Engine (its SQL API).
  */
 
 import { jsonError } from "@edge-analytics/worker-kit";
@@ -20,6 +21,8 @@ interface Env {
   CATALOG: Fetcher;
   COMPACTION: Fetcher;
   S3_LOCAL: Fetcher;
+  PIPELINES_LOCAL: Fetcher;
+  ANALYTICS_ENGINE_LOCAL: Fetcher;
 }
 
 type BindingName = keyof Env;
@@ -36,11 +39,14 @@ const WORKER_BY_BINDING = {
 } as const satisfies Partial<Record<BindingName, string>>;
 
 /**
- * Local-only tools behind the router, reported apart under `tools`: they are not part of the
- * platform, but the stack is not healthy without them (dbt needs the S3 endpoint).
+ * Local-only Workers behind the router, reported apart under `tools`: they are not part of the
+ * platform, but the stack is not healthy without them (dbt needs the S3 endpoint; ingestion's
+ * streams and dataset bindings reach the stand-ins).
  */
 const TOOL_BY_BINDING = {
   S3_LOCAL: "analytics-s3-local",
+  PIPELINES_LOCAL: "analytics-pipelines-local",
+  ANALYTICS_ENGINE_LOCAL: "analytics-engine-local",
 } as const satisfies Partial<Record<BindingName, string>>;
 
 /**
@@ -57,6 +63,10 @@ type PathRule = { exact: string } | { prefix: string };
  * `/x` itself, so a prefix rule here does not either; `/compact` is listed on its own for that reason.
  */
 const ROUTES: ReadonlyArray<{ rule: PathRule; binding: BindingName }> = [
+  // Local only, before ingestion's /admin/*: the Pipelines stand-in's buffer (CONTRACT.md: POST
+  // /admin/flush writes every buffered event to the lake now) and its state and test switch.
+  { rule: { exact: "/admin/flush" }, binding: "PIPELINES_LOCAL" },
+  { rule: { prefix: "/admin/pipelines/" }, binding: "PIPELINES_LOCAL" },
   { rule: { exact: "/events" }, binding: "INGESTION" },
   { rule: { prefix: "/admin/" }, binding: "INGESTION" },
   { rule: { exact: "/tracker.js" }, binding: "INGESTION" },
@@ -67,8 +77,8 @@ const ROUTES: ReadonlyArray<{ rule: PathRule; binding: BindingName }> = [
   { rule: { prefix: "/catalog/" }, binding: "CATALOG" },
   { rule: { exact: "/compact" }, binding: "COMPACTION" },
   { rule: { prefix: "/compact/" }, binding: "COMPACTION" },
-  // The Analytics Engine SQL stand-in; ingestion owns the recorder it reads (a later issue).
-  { rule: { exact: "/client/v4/accounts/local/analytics_engine/sql" }, binding: "INGESTION" },
+  // Local only: the Analytics Engine stand-in's SQL API.
+  { rule: { exact: "/client/v4/accounts/local/analytics_engine/sql" }, binding: "ANALYTICS_ENGINE_LOCAL" },
   // Local only: the S3-compatible endpoint (workers/s3-local), one bucket per path's first segment.
   ...S3_BUCKETS.flatMap((bucket) => [
     { rule: { exact: `/${bucket}` }, binding: "S3_LOCAL" as const },

@@ -2,7 +2,7 @@ import type { ColumnSpec } from "@edge-analytics/event-schema";
 import { parseTimestampMs } from "./parse-timestamp-ms.ts";
 
 /**
- * One cell of a lake row as the journal's extraction (a parsed JSON record), a Parquet reader
+ * One cell of a lake row as the sink's extraction (a parsed JSON record), a Parquet reader
  * (compaction) or SQL hands it over: text (also JSON text for `json` columns and ISO-8601 for
  * timestamps), a number (also epoch ms for timestamps, 0/1 for booleans from SQL), a bigint for
  * large int64 values, a boolean, or null.

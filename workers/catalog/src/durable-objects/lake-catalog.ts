@@ -89,18 +89,60 @@ export interface RegisteredFile {
 export interface ParityRow {
   table: string;
   hour: string;
+  /** Events ingestion acknowledged (a client's resend counts again: ingest is at least once). */
   accepted: number;
+  /** Rows the sink delivered, every copy: those in files now plus the duplicates compaction removed since. */
   landed: number;
+  /**
+   * Distinct event_ids that landed, each in the hour of its first copy: what compacted partitions,
+   * marts and the API count. Null until the catalog has counted the hour's files (it does on
+   * `GET /catalog/parity`), or when they are too many to count.
+   */
+  distinct: number | null;
   /** Accepted but not in a file yet; null when a reporter could not know (a Pipelines stream). */
   buffered: number | null;
   /**
-   * ok: landed == accepted; pending: the difference is still buffered, or (buffered unknown) fewer
-   * rows landed and the hour ended less than {@link STREAM_PARITY_GRACE_MS} ago; mismatch: anything
-   * else (a loss or a duplicate); unreported: rows landed but no ingestion path reported counts
-   * for the hour (files put into the bucket by something else).
+   * ok: every accepted event landed (landed >= accepted; more is an at-least-once sink's or a
+   * client's duplicate, which `distinct` does not count); pending: fewer landed and the
+   * difference is still buffered, or (buffered unknown) the hour ended less than
+   * {@link STREAM_PARITY_GRACE_MS} ago; mismatch: fewer landed after that (a loss); unreported:
+   * rows landed but no ingestion path reported counts for the hour (files put into the bucket by
+   * something else).
    */
   status: "ok" | "pending" | "mismatch" | "unreported";
 }
+
+/** An hour whose distinct count is missing or older than its files: what must be read to count it. */
+export interface DistinctWork {
+  table: LakeTableName;
+  hour: string;
+  /** Identifies the files counted (the hour's and the hour before's): a count is valid while it matches. */
+  signature: string;
+  /** Active files holding rows received in the hour or the hour before. */
+  keys: string[];
+  /** Their rows received in those two hours. */
+  rows: number;
+}
+
+/**
+ * Per raw table and UTC hour of receipt H (bound ?2: the parity window's first hour): the active
+ * files that hold rows received in H or in the hour before (a resend's first copy may be there),
+ * as a signature (files, rows, newest registration: any change of those files changes it), their
+ * keys, their rows in those two hours, and their rows in H itself.
+ */
+const DISTINCT_SIGNATURES_SQL = `
+  SELECT table_name, hour, count(DISTINCT key) || '/' || sum(rows) || '/' || max(registered_at_ms) AS signature,
+         json_group_array(DISTINCT key) AS keys, sum(rows) AS rows, sum(CASE WHEN own THEN rows ELSE 0 END) AS own_rows
+  FROM (
+    SELECT f.table_name, h.hour AS hour, f.key, h.rows, f.registered_at_ms, 1 AS own
+    FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
+    WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND h.hour >= ?2
+    UNION ALL
+    SELECT f.table_name, strftime('%Y-%m-%dT%H', h.hour || ':00:00', '+1 hour') AS hour, f.key, h.rows, f.registered_at_ms, 0 AS own
+    FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
+    WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND h.hour >= ?2
+  )
+  GROUP BY table_name, hour`;
 
 /**
  * How long after an hour ends a stream may still land its rows: Pipelines rolls a file at least
@@ -178,6 +220,23 @@ export class LakeCatalog extends DurableObject<Env> {
        CREATE INDEX IF NOT EXISTS compaction_runs_by_partition ON compaction_runs (table_name, partition, state);
        -- snapshots_stale / schemas_stale: '1' when the snapshot in analytics-catalog is behind.
        CREATE TABLE IF NOT EXISTS catalog_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+       -- Rows compaction dropped as duplicates, per raw table and hour of receipt: parity's landed
+       -- counts every copy the sink delivered (at least once), not only the copies still in files.
+       CREATE TABLE IF NOT EXISTS compacted_duplicates (
+         table_name TEXT NOT NULL,
+         hour TEXT NOT NULL,
+         rows INTEGER NOT NULL,
+         PRIMARY KEY (table_name, hour)
+       ) WITHOUT ROWID;
+       -- Distinct event_ids per raw table and hour of receipt, as last counted from the files the
+       -- signature names (the Worker reads them; a count is stale once the files change).
+       CREATE TABLE IF NOT EXISTS parity_distinct (
+         table_name TEXT NOT NULL,
+         hour TEXT NOT NULL,
+         signature TEXT NOT NULL,
+         distinct_ids INTEGER NOT NULL,
+         PRIMARY KEY (table_name, hour)
+       ) WITHOUT ROWID;
        CREATE TABLE IF NOT EXISTS accepted_counts (
          project TEXT NOT NULL,
          table_name TEXT NOT NULL,
@@ -406,7 +465,7 @@ export class LakeCatalog extends DurableObject<Env> {
       }));
   }
 
-  /** Replaces one project's accepted/buffered counts with its journal's current figures. */
+  /** Replaces one project's accepted/buffered counts with its reporter's current figures. */
   async recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM accepted_counts WHERE project = ?", project);
@@ -426,27 +485,44 @@ export class LakeCatalog extends DurableObject<Env> {
 
   /**
    * Per raw table and UTC hour of receipt, within the last PARITY_WINDOW_DAYS: events ingestion
-   * accepted vs rows that landed in files. Landed rows are counted from the files' own
-   * `received_at` columns.
+   * accepted vs rows that landed in files (counted from the files' own `received_at` columns,
+   * plus the duplicates compaction removed since) and the distinct events among them.
    */
   async parity(table?: string, nowMs = Date.now()): Promise<ParityRow[]> {
     const rows = this.ctx.storage.sql
-      .exec<{ table_name: string; hour: string; accepted: number; buffered: number; buffered_known: number; landed: number; reported: number }>(
+      .exec<{
+        table_name: string;
+        hour: string;
+        accepted: number;
+        buffered: number;
+        buffered_known: number;
+        landed: number;
+        reported: number;
+        distinct_ids: number | null;
+      }>(
         `WITH accepted AS (
            SELECT table_name, hour, sum(accepted) AS accepted, sum(buffered) AS buffered, min(buffered_known) AS buffered_known
            FROM accepted_counts WHERE hour >= ?2 GROUP BY table_name, hour
-         ), landed AS (
-           SELECT f.table_name, h.hour, sum(h.rows) AS landed
+         ), in_files AS (
+           SELECT f.table_name, h.hour, sum(h.rows) AS rows
            FROM file_received_hours AS h JOIN files AS f ON f.bucket = h.bucket AND f.key = h.key
            WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND h.hour >= ?2 GROUP BY f.table_name, h.hour
+         ), landed AS (
+           SELECT table_name, hour, sum(rows) AS landed FROM (
+             SELECT table_name, hour, rows FROM in_files
+             UNION ALL SELECT table_name, hour, rows FROM compacted_duplicates WHERE hour >= ?2
+           ) GROUP BY table_name, hour
          ), pairs AS (
            SELECT table_name, hour FROM accepted UNION SELECT table_name, hour FROM landed
-         )
+         ), signatures AS (${DISTINCT_SIGNATURES_SQL})
          SELECT p.table_name, p.hour, (a.table_name IS NOT NULL) AS reported, coalesce(a.accepted, 0) AS accepted, coalesce(a.buffered, 0) AS buffered,
-                coalesce(a.buffered_known, 1) AS buffered_known, coalesce(l.landed, 0) AS landed
+                coalesce(a.buffered_known, 1) AS buffered_known, coalesce(l.landed, 0) AS landed,
+                CASE WHEN coalesce(l.landed, 0) = 0 THEN 0 WHEN d.signature = s.signature THEN d.distinct_ids END AS distinct_ids
          FROM pairs AS p
          LEFT JOIN accepted AS a ON a.table_name = p.table_name AND a.hour = p.hour
          LEFT JOIN landed AS l ON l.table_name = p.table_name AND l.hour = p.hour
+         LEFT JOIN signatures AS s ON s.table_name = p.table_name AND s.hour = p.hour
+         LEFT JOIN parity_distinct AS d ON d.table_name = p.table_name AND d.hour = p.hour
          WHERE ?1 IS NULL OR p.table_name = ?1
          ORDER BY p.table_name, p.hour`,
         table ?? null,
@@ -459,12 +535,56 @@ export class LakeCatalog extends DurableObject<Env> {
       const streamMayHold = !known && row.landed < row.accepted && Date.parse(`${row.hour}:00:00Z`) + HOUR_MS + STREAM_PARITY_GRACE_MS > nowMs;
       const status: ParityRow["status"] = !row.reported
         ? "unreported"
-        : row.landed === row.accepted
+        : row.landed >= row.accepted
           ? "ok"
-          : (known && row.landed + row.buffered === row.accepted) || streamMayHold
+          : (known && row.landed + row.buffered >= row.accepted) || streamMayHold
             ? "pending"
             : "mismatch";
-      return { table: row.table_name, hour: row.hour, accepted: row.accepted, landed: row.landed, buffered: known ? row.buffered : null, status };
+      return {
+        table: row.table_name,
+        hour: row.hour,
+        accepted: row.accepted,
+        landed: row.landed,
+        distinct: row.distinct_ids,
+        buffered: known ? row.buffered : null,
+        status,
+      };
+    });
+  }
+
+  /**
+   * The hours (within the parity window, with rows in files) whose distinct count is missing or
+   * stale, oldest first: the files to read for each. The Worker reads them and records the counts.
+   */
+  async distinctWork(table?: string, nowMs = Date.now()): Promise<DistinctWork[]> {
+    const rows = this.ctx.storage.sql
+      .exec<{ table_name: LakeTableName; hour: string; signature: string; keys: string; rows: number }>(
+        `WITH signatures AS (${DISTINCT_SIGNATURES_SQL})
+         SELECT s.table_name, s.hour, s.signature, s.keys, s.rows
+         FROM signatures AS s LEFT JOIN parity_distinct AS d ON d.table_name = s.table_name AND d.hour = s.hour
+         WHERE s.own_rows > 0 AND (?1 IS NULL OR s.table_name = ?1) AND (d.signature IS NULL OR d.signature <> s.signature)
+         ORDER BY s.table_name, s.hour`,
+        table ?? null,
+        parityCutoffHour(nowMs),
+      )
+      .toArray();
+    return rows.map((row) => ({ table: row.table_name, hour: row.hour, signature: row.signature, keys: JSON.parse(row.keys) as string[], rows: row.rows }));
+  }
+
+  /** Records distinct counts the Worker read from the files a signature names. */
+  async recordDistinct(table: LakeTableName, counts: { hour: string; signature: string; distinct: number }[]): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const count of counts) {
+        this.ctx.storage.sql.exec(
+          `INSERT INTO parity_distinct (table_name, hour, signature, distinct_ids) VALUES (?, ?, ?, ?)
+           ON CONFLICT (table_name, hour) DO UPDATE SET signature = excluded.signature, distinct_ids = excluded.distinct_ids`,
+          table,
+          count.hour,
+          count.signature,
+          count.distinct,
+        );
+      }
+      this.ctx.storage.sql.exec("DELETE FROM parity_distinct WHERE hour < ?", parityCutoffHour(Date.now()));
     });
   }
 
@@ -575,11 +695,28 @@ export class LakeCatalog extends DurableObject<Env> {
     });
   }
 
-  /** The swap, in one transaction: the outputs become the partition's files, the inputs retire. */
+  /**
+   * The swap, in one transaction: the outputs become the partition's files, the inputs retire, and
+   * the rows the run dropped as duplicates are kept per hour of receipt, so parity's landed still
+   * counts every copy the sink delivered.
+   */
   async commitCompaction(runId: string): Promise<void> {
     const run = this.runningRun(runId, ["staged"]);
     this.ctx.storage.transactionSync(() => {
       const sql = this.ctx.storage.sql;
+      sql.exec(
+        `INSERT INTO compacted_duplicates (table_name, hour, rows)
+         SELECT ?1, hour, sum(rows) FROM (
+           SELECT hour, rows FROM file_received_hours WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?2))
+           UNION ALL
+           SELECT hour, -rows FROM file_received_hours WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?3))
+         ) GROUP BY hour HAVING sum(rows) > 0
+         ON CONFLICT (table_name, hour) DO UPDATE SET rows = rows + excluded.rows`,
+        run.table,
+        JSON.stringify(run.inputs),
+        JSON.stringify(run.outputs),
+      );
+      sql.exec("DELETE FROM compacted_duplicates WHERE hour < ?", parityCutoffHour(Date.now()));
       sql.exec("UPDATE files SET state = 'retired' WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", JSON.stringify(run.inputs));
       sql.exec("UPDATE files SET state = 'active' WHERE bucket = 'analytics-source' AND key IN (SELECT value FROM json_each(?))", JSON.stringify(run.outputs));
       sql.exec("UPDATE compaction_runs SET state = 'swapped' WHERE run_id = ?", runId);

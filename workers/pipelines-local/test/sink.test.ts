@@ -1,33 +1,24 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { EVENT_TYPES, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
+import { EVENT_TYPES, lakeColumns, TABLE_BY_EVENT_TYPE } from "@edge-analytics/event-schema";
 import { LakeFileWriter, type LakeObjectWriter, type LakeFileRegistry, rawObjectKey } from "@edge-analytics/lake";
 import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
-import type { EventJournal } from "../src/durable-objects/event-journal.ts";
-import { JournalLakeBuffer } from "../src/durable-objects/journal-lake-buffer.ts";
-import { catalogRpc, encodeLakeFile } from "../src/lake-sink.ts";
-import { ingest } from "./helpers.ts";
-import { catalogGet, journal, LAKE_KEY, LAKE_PROJECT, listKeys, readParquetObject } from "./lake-helpers.ts";
+import type { StreamBuffer } from "../src/durable-objects/stream-buffer.ts";
+import { StreamLakeBuffer } from "../src/durable-objects/stream-lake-buffer.ts";
+import { catalogRegistration, encodeLakeFile } from "../src/lake-file.ts";
+import { acceptedRecords, buffer, bufferedRecords, catalogGet, countIds, readParquetObject, rowsOfTable, sendToStreams } from "./helpers.ts";
+
+// The sink of the Pipelines stand-in: what the streams accepted is written to R2 as hour-partitioned
+// Parquet (the lake's writer) and registered with the real catalog Worker, bundled beside it.
 
 const KEY_PATTERN = /^events\/([a-z_]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/[0-9a-f-]{36}\.parquet$/;
 
-/** Every row of every file of a table, with the file it came from. */
-async function rowsOfTable(table: TableName): Promise<{ key: string; row: Record<string, unknown> }[]> {
-  const out: { key: string; row: Record<string, unknown> }[] = [];
-  for (const key of await listKeys(`events/${table}/`)) {
-    for (const row of (await readParquetObject(key)).rows) out.push({ key, row });
-  }
-  return out;
+/** Sends events through their streams as ingestion would. */
+async function ingest(events: Record<string, unknown>[]): Promise<void> {
+  await sendToStreams(acceptedRecords(events));
 }
 
-function countIds(rows: { row: Record<string, unknown> }[], ids: string[]): Map<string, number> {
-  const wanted = new Set(ids);
-  const counts = new Map(ids.map((id) => [id, 0]));
-  for (const { row } of rows) if (wanted.has(String(row.event_id))) counts.set(String(row.event_id), (counts.get(String(row.event_id)) ?? 0) + 1);
-  return counts;
-}
-
-describe("the local sink writes accepted events to Parquet in R2, exactly once", () => {
+describe("the sink writes what the streams accepted to Parquet in R2, each row once", () => {
   it("writes every event type with types and nulls preserved, under the CONTRACT layout, and registers each file", async () => {
     const events = [
       ...EVENT_TYPES.map((type) => makeEvent(type)),
@@ -36,17 +27,15 @@ describe("the local sink writes accepted events to Parquet in R2, exactly once",
       makeEvent("api_request", { status_code: 503, duration_ms: 0.25, organization_id: undefined }),
       makeEvent("custom", { properties: { plan: "pro", seats: 3, trial: false, note: null } }),
     ];
-    const result = await ingest({ events }, { key: LAKE_KEY });
-    expect(result).toEqual({ accepted: events.length, duplicates: 0, rejected: [] });
+    await ingest(events);
 
-    // What the journal holds is what the files must say.
+    // What the streams hold is what the files must say.
     const expected = new Map<string, Record<string, unknown>>();
     for (const table of new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))) {
-      for (const record of (await journal().read(table, 10_000)) as Record<string, unknown>[]) expected.set(String(record.event_id), record);
+      for (const record of await bufferedRecords(table)) expected.set(String(record.event_id), record);
     }
 
-    const flushed = await journal().flush();
-    expect(flushed.project).toBe(LAKE_PROJECT);
+    const flushed = await buffer().flush();
     expect(flushed.files.map((f) => f.table).sort()).toEqual([...new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))].sort());
     const now = new Date();
 
@@ -90,37 +79,35 @@ describe("the local sink writes accepted events to Parquet in R2, exactly once",
       expect(entry).toMatchObject({ rows: parquet.numRows, bytes: file.bytes });
     }
 
-    // Every accepted event exactly once across all files; nothing left buffered.
+    // Every sent event exactly once across all files (no duplicate deliveries switched on); nothing left buffered.
     const ids = events.map((e) => String(e.event_id));
     const seen = new Map<string, number>();
     for (const table of new Set(events.map((e) => TABLE_BY_EVENT_TYPE[e.type]))) {
       for (const [id, n] of countIds(await rowsOfTable(table), ids)) seen.set(id, (seen.get(id) ?? 0) + n);
     }
     expect([...seen.values()].every((n) => n === 1), JSON.stringify([...seen])).toBe(true);
-    expect(await journal().stats()).toEqual([]);
-
-    // Parity: what ingestion accepted per table and hour equals what landed.
-    const parity = await catalogGet<{ parity: { table: string; accepted: number; landed: number; status: string }[] }>("/catalog/parity");
-    expect(parity.body.parity.filter((row) => row.status !== "ok")).toEqual([]);
+    expect(await buffer().stats()).toEqual([]);
   });
 
-  it("a flush with nothing buffered writes nothing; a duplicate sent after the flush is still a duplicate", async () => {
+  it("a flush with nothing buffered writes nothing; a resend after a flush lands again (at least once)", async () => {
     const event = makeEvent("usage");
-    await ingest(event, { key: LAKE_KEY });
-    expect((await journal().flush()).files).toHaveLength(1);
-    expect((await journal().flush()).files).toEqual([]);
-    expect(await ingest(event, { key: LAKE_KEY })).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
-    expect(await journal().stats()).toEqual([]);
+    await ingest([event]);
+    expect((await buffer().flush()).files).toHaveLength(1);
+    expect((await buffer().flush()).files).toEqual([]);
+    await ingest([event]);
+    expect((await buffer().flush()).files).toHaveLength(1);
+    expect(countIds(await rowsOfTable("usage_events"), [String(event.event_id)]).get(String(event.event_id))).toBe(2);
+    expect(await buffer().stats()).toEqual([]);
   });
 
-  it("rolls a table on time from the journal's alarm, like Pipelines' roll interval", async () => {
+  it("rolls a stream on time from the buffer's alarm, like Pipelines' roll interval", async () => {
     const event = makeEvent("user_action");
-    await ingest(event, { key: LAKE_KEY });
-    const stub = journal();
+    await ingest([event]);
+    const stub = buffer();
     // Shorten this instance's interval so the buffered row is already due (the default is 300 s),
     // and restore it afterwards so the other tests' rows wait as usual.
     type Policy = { policy: { intervalMs: number; maxRowsPerFile: number } };
-    const original = await runInDurableObject(stub, (instance: EventJournal) => {
+    const original = await runInDurableObject(stub, (instance: StreamBuffer) => {
       const saved = { ...(instance as unknown as Policy).policy };
       (instance as unknown as Policy).policy = { intervalMs: 0, maxRowsPerFile: 100_000 };
       return saved;
@@ -128,7 +115,7 @@ describe("the local sink writes accepted events to Parquet in R2, exactly once",
     try {
       expect(await runDurableObjectAlarm(stub)).toBe(true);
     } finally {
-      await runInDurableObject(stub, (instance: EventJournal) => {
+      await runInDurableObject(stub, (instance: StreamBuffer) => {
         (instance as unknown as Policy).policy = original;
       });
     }
@@ -145,7 +132,7 @@ type Step = "write" | "register" | "commit" | "none";
  * is written but before it is registered, or after registration but before the rows are forgotten.
  */
 function crashingWriter(state: DurableObjectState, failAt: Step): LakeFileWriter {
-  const catalog = catalogRpc(env);
+  const catalog = catalogRegistration(env);
   const objects: LakeObjectWriter = {
     async put(key, bytes) {
       if (failAt === "write") throw new Error("crash before the object is written");
@@ -160,7 +147,7 @@ function crashingWriter(state: DurableObjectState, failAt: Step): LakeFileWriter
     },
   };
   return new LakeFileWriter(
-    { buffer: new JournalLakeBuffer(state.storage), objects, registry, encode: encodeLakeFile },
+    { buffer: new StreamLakeBuffer(state.storage), objects, registry, encode: encodeLakeFile },
     { maxRowsPerFile: 100_000, now: () => new Date(), newFileId: () => crypto.randomUUID() },
   );
 }
@@ -170,15 +157,12 @@ describe("a roll reads its rows in pages", () => {
     // 4,500 rows: three extraction pages of 2,000. A batch accepted while the flush runs lands in
     // this flush's next file or stays buffered for the next one, never twice and never lost.
     const first = Array.from({ length: 4_500 }, () => makeEvent("user_action"));
-    for (let i = 0; i < first.length; i += 500) {
-      expect(await ingest({ events: first.slice(i, i + 500) }, { key: LAKE_KEY })).toMatchObject({ accepted: 500 });
-    }
+    for (let i = 0; i < first.length; i += 500) await ingest(first.slice(i, i + 500));
     const during = Array.from({ length: 300 }, () => makeEvent("user_action"));
-    const [flushed, accepted] = await Promise.all([journal().flush(), ingest({ events: during }, { key: LAKE_KEY })]);
-    expect(accepted).toMatchObject({ accepted: 300 });
+    const [flushed] = await Promise.all([buffer().flush(), ingest(during)]);
     expect(flushed.files.some((file) => file.table === "user_actions" && file.rows >= 4_500)).toBe(true);
-    await journal().flush();
-    expect(await journal().stats()).toEqual([]);
+    await buffer().flush();
+    expect(await buffer().stats()).toEqual([]);
     const ids = [...first, ...during].map((e) => String(e.event_id));
     const counts = countIds(await rowsOfTable("user_actions"), ids);
     expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
@@ -189,20 +173,20 @@ describe("a crash at any step of a file write loses nothing and doubles nothing"
   for (const failAt of ["write", "register", "commit"] as const) {
     it(`recovers from a crash at step "${failAt}"`, async () => {
       const events = Array.from({ length: 25 }, (_, i) => makeEvent("video_event", { position: i }));
-      await ingest({ events }, { key: LAKE_KEY });
+      await ingest(events);
       const ids = events.map((e) => String(e.event_id));
-      const stub = journal();
+      const stub = buffer();
 
-      const planned = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
-        // No roll of the journal's own may finish the file before this test does.
+      const planned = await runInDurableObject(stub, async (_instance: StreamBuffer, state) => {
+        // No roll of the buffer's own may finish the file before this test does.
         await state.storage.deleteAlarm();
         await expect(crashingWriter(state, failAt).writeTables(["video_events"])).rejects.toThrow(/crash/);
-        return new JournalLakeBuffer(state.storage).plannedFiles();
+        return new StreamLakeBuffer(state.storage).plannedFiles();
       });
       // The plan survived the crash, and the rows are still buffered.
       expect(planned).toHaveLength(1);
       expect(planned[0]?.rows).toBe(25);
-      expect((await stub.stats()).find((s) => s.table === "video_events")?.rows).toBe(25);
+      expect((await stub.stats()).find((s) => s.stream === "video_events")?.rows).toBe(25);
       const objectExists = (await env.SOURCE_BUCKET.head(planned[0]!.key)) !== null;
       expect(objectExists).toBe(failAt !== "write");
 
@@ -211,8 +195,8 @@ describe("a crash at any step of a file write loses nothing and doubles nothing"
       expect(recovered.files.map((f) => f.key)).toContain(planned[0]?.key);
       const counts = countIds(await rowsOfTable("video_events"), ids);
       expect([...counts.values()]).toEqual(ids.map(() => 1));
-      await runInDurableObject(stub, (_instance: EventJournal, state) => {
-        expect(new JournalLakeBuffer(state.storage).plannedFiles()).toEqual([]);
+      await runInDurableObject(stub, (_instance: StreamBuffer, state) => {
+        expect(new StreamLakeBuffer(state.storage).plannedFiles()).toEqual([]);
       });
       expect(await stub.stats()).toEqual([]);
 
@@ -226,23 +210,23 @@ describe("a crash at any step of a file write loses nothing and doubles nothing"
 describe("a commit moves a watermark; the written rows are purged afterwards, in pages", () => {
   it("rows of a committed file are never written again, even when a crash came before their purge", async () => {
     const events = Array.from({ length: 4_100 }, (_, i) => makeEvent("api_request", { status_code: 200 + (i % 3) }));
-    for (let i = 0; i < events.length; i += 500) await ingest({ events: events.slice(i, i + 500) }, { key: LAKE_KEY });
+    for (let i = 0; i < events.length; i += 500) await ingest(events.slice(i, i + 500));
     const ids = events.map((e) => String(e.event_id));
-    const stub = journal();
+    const stub = buffer();
     const physicalRows = () =>
-      runInDurableObject(stub, (_instance: EventJournal, state) =>
+      runInDurableObject(stub, (_instance: StreamBuffer, state) =>
         state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM buffered_events WHERE event_table = 'api_requests'").one().n,
       );
 
-    // The writer commits (watermark) but the journal never gets to purge: a crash right after.
-    const written = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+    // The writer commits (watermark) but the buffer never gets to purge: a crash right after.
+    const written = await runInDurableObject(stub, async (_instance: StreamBuffer, state) => {
       await state.storage.deleteAlarm();
       return crashingWriter(state, "none").writeTables(["api_requests"]);
     });
     expect(written.map((f) => f.rows)).toEqual([4_100]);
     expect(await physicalRows()).toBe(4_100);
-    // Hidden already: nothing counts as buffered, and parity does not see them twice.
-    expect((await stub.stats()).find((s) => s.table === "api_requests")).toBeUndefined();
+    // Hidden already: nothing counts as buffered.
+    expect((await stub.stats()).find((s) => s.stream === "api_requests")).toBeUndefined();
 
     // The next flush writes nothing of that table again and purges the rows (three pages).
     const flushed = await stub.flush();
@@ -254,11 +238,11 @@ describe("a commit moves a watermark; the written rows are purged afterwards, in
 
   it("the size trigger counts only unwritten rows, up to a file's worth", async () => {
     const events = Array.from({ length: 6 }, () => makeEvent("usage"));
-    await ingest({ events }, { key: LAKE_KEY });
-    const stub = journal();
-    const full = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+    await ingest(events);
+    const stub = buffer();
+    const full = await runInDurableObject(stub, async (_instance: StreamBuffer, state) => {
       await state.storage.deleteAlarm();
-      const buffer = new JournalLakeBuffer(state.storage);
+      const buffer = new StreamLakeBuffer(state.storage);
       const before = [6, 7].map((rows) => buffer.holdsFullFile(rows));
       // Committed rows stay in buffered_events until the purge; the watermark hides them.
       await crashingWriter(state, "none").writeTables(["usage_events"]);
@@ -271,11 +255,11 @@ describe("a commit moves a watermark; the written rows are purged afterwards, in
 
   it("refuses to commit a file before an older planned file of the same table", async () => {
     const events = Array.from({ length: 4 }, () => makeEvent("custom"));
-    await ingest({ events }, { key: LAKE_KEY });
-    const stub = journal();
-    const refusal = await runInDurableObject(stub, async (_instance: EventJournal, state) => {
+    await ingest(events);
+    const stub = buffer();
+    const refusal = await runInDurableObject(stub, async (_instance: StreamBuffer, state) => {
       await state.storage.deleteAlarm();
-      const buffer = new JournalLakeBuffer(state.storage);
+      const buffer = new StreamLakeBuffer(state.storage);
       const older = buffer.planFile("custom_events", 2, rawObjectKey("custom_events", new Date(), crypto.randomUUID()));
       const newer = buffer.planFile("custom_events", 2, rawObjectKey("custom_events", new Date(), crypto.randomUUID()));
       if (!older || !newer) throw new Error("expected two plans");
@@ -297,12 +281,12 @@ describe("a commit moves a watermark; the written rows are purged afterwards, in
 
 describe("a failed roll backs off", () => {
   it("waits before rolling again, even while appends keep a table over its size, and loses nothing", async () => {
-    const stub = journal();
+    const stub = buffer();
     type Internals = { policy: { intervalMs: number; maxRowsPerFile: number }; env: Env };
-    const saved = await runInDurableObject(stub, (instance: EventJournal) => {
+    const saved = await runInDurableObject(stub, (instance: StreamBuffer) => {
       const internals = instance as unknown as Internals;
       const original = { policy: internals.policy, env: internals.env };
-      // Every table is over size at once, and the catalog is away. (Earlier tests deleted the
+      // Every stream is over size at once, and the catalog is away. (Earlier tests deleted the
       // alarm behind the instance's back: forget its cached alarm time.)
       (instance as unknown as { alarmAtMs: number | undefined }).alarmAtMs = undefined;
       internals.policy = { intervalMs: 300_000, maxRowsPerFile: 1 };
@@ -311,22 +295,22 @@ describe("a failed roll backs off", () => {
     });
     try {
       const first = makeEvent("custom");
-      await ingest(first, { key: LAKE_KEY });
+      await ingest([first]);
       // The size trigger sets the alarm for now; the roll fails at the catalog and backs off.
       let blockedUntil = 0;
       for (let i = 0; i < 50 && blockedUntil === 0; i++) {
         await new Promise((done) => setTimeout(done, 20));
-        blockedUntil = await runInDurableObject(stub, (instance: EventJournal) => (instance as unknown as { writeBlockedUntilMs: number }).writeBlockedUntilMs);
+        blockedUntil = await runInDurableObject(stub, (instance: StreamBuffer) => (instance as unknown as { writeBlockedUntilMs: number }).writeBlockedUntilMs);
       }
       expect(blockedUntil).toBeGreaterThan(Date.now() + 20_000);
       const before = Date.now();
-      await ingest(makeEvent("custom"), { key: LAKE_KEY }); // over size again: must not re-arm at once
-      const alarm = await runInDurableObject(stub, (_instance: EventJournal, state) => state.storage.getAlarm());
+      await ingest([makeEvent("custom")]); // over size again: must not re-arm at once
+      const alarm = await runInDurableObject(stub, (_instance: StreamBuffer, state) => state.storage.getAlarm());
       expect(alarm).not.toBeNull();
       expect(alarm! - before).toBeGreaterThan(20_000);
-      expect((await stub.stats()).find((s) => s.table === "custom_events")?.rows).toBeGreaterThanOrEqual(2);
+      expect((await stub.stats()).find((s) => s.stream === "custom_events")?.rows).toBeGreaterThanOrEqual(2);
     } finally {
-      await runInDurableObject(stub, (instance: EventJournal) => {
+      await runInDurableObject(stub, (instance: StreamBuffer) => {
         Object.assign(instance as unknown as Internals, saved, { writeBlockedUntilMs: 0 });
       });
     }

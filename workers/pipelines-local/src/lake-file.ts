@@ -1,15 +1,15 @@
-// The local lake sink's wiring: Parquet encoding (the lake's writer, with zstd initialised from the
-// bundled wasm module), the roll policy from vars, and the catalog reached over RPC.
+// The sink's wiring: Parquet encoding (the lake's writer, with zstd initialised from the bundled
+// wasm module), the roll policy from vars, and the catalog reached over RPC.
 import { EVENT_TYPE_BY_TABLE, type TableName } from "@edge-analytics/event-schema";
-import { type AcceptedCount, encodeLakeRows, initZstd, type LakeRow } from "@edge-analytics/lake";
+import { encodeLakeRows, initZstd, type LakeRow } from "@edge-analytics/lake";
 // wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
 import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 
-/** When the sink rolls a table's buffered rows into a file. */
+/** When the sink rolls a stream's buffered rows into a file. */
 export interface LakeRollPolicy {
   /** A row waits at most this long (Cloudflare Pipelines' default roll interval is 300 s). */
   intervalMs: number;
-  /** Rows per file at most, and a table holding this many rolls at once: bounds the encoder's memory. */
+  /** Rows per file at most, and a stream holding this many rolls at once: bounds the encoder's memory. */
   maxRowsPerFile: number;
 }
 
@@ -24,19 +24,18 @@ export function lakeRollPolicy(env: Pick<Env, "LAKE_ROLL_INTERVAL_SECONDS" | "LA
 
 export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array {
   initZstd(zstdWasm);
-  // The rows come from the journal's parsed JSON records (JournalLakeBuffer): text, numbers,
+  // The rows come from the buffer's parsed JSON records (StreamLakeBuffer): text, numbers,
   // booleans, null, and JSON text for `json` columns: all LakeValues.
   return encodeLakeRows(EVENT_TYPE_BY_TABLE[table], rows as LakeRow[]);
 }
 
-/** The catalog Worker's RPC methods the sink calls. */
-export interface CatalogRpc {
+/** The catalog Worker's RPC method the sink calls, as Pipelines' files reach it through R2 notifications in production. */
+export interface CatalogRegistration {
   registerFile(bucket: string, key: string): Promise<unknown>;
-  recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void>;
 }
 
-export function catalogRpc(env: Pick<Env, "CATALOG">): CatalogRpc {
+export function catalogRegistration(env: Pick<Env, "CATALOG">): CatalogRegistration {
   // `wrangler types` types a service binding as a plain Fetcher; its RPC methods are the catalog
   // Worker's entrypoint (workers/catalog/src/index.ts), restated here as the narrow interface used.
-  return env.CATALOG as unknown as CatalogRpc;
+  return env.CATALOG as unknown as CatalogRegistration;
 }

@@ -42,11 +42,11 @@ function yieldToWaitingEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** The journal's SQLite as the lake sink's row buffer (`buffered_events` + `planned_files`). */
-export class JournalLakeBuffer implements LakeRowBuffer {
+/** The stream buffer's SQLite as the lake writer's row buffer (`buffered_events` + `planned_files`). */
+export class StreamLakeBuffer implements LakeRowBuffer {
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  /** Needs `buffered_events` (the journal creates it first). */
+  /** Needs `buffered_events` (the stream buffer creates it first). */
   static createTables(sql: SqlStorage): void {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS planned_files (
@@ -130,7 +130,7 @@ export class JournalLakeBuffer implements LakeRowBuffer {
   /**
    * Reads the file's rows in pages of {@link EXTRACT_PAGE_ROWS}, yielding to the event loop
    * between pages: the extraction is the largest synchronous part of a roll (~100 ms per 25k page
-   * views), and while it runs no append to this project can. Between pages the object takes the
+   * views), and while it runs no stream can append. Between pages the object takes the
    * waiting requests (no storage operation is in flight, so the input gate is open); their rows get
    * higher seqs than the planned range, so they never enter this file.
    */
@@ -199,5 +199,4 @@ export class JournalLakeBuffer implements LakeRowBuffer {
       }
     }
   }
-
 }

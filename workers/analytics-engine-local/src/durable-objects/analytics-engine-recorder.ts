@@ -8,8 +8,8 @@ const DOUBLE_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxDoubles }
 /**
  * Local stand-in for Workers Analytics Engine's storage (miniflare's writeDataPoint is a no-op):
  * every data point lands in SQLite in AE's table model (timestamp, index1, blob1..20,
- * double1..20, _sample_interval). AE's limits are enforced by the Worker-side writer
- * (`local-analytics-engine.ts`), where the real binding enforces them.
+ * double1..20, _sample_interval). AE's limits are enforced before, by the dataset entrypoint
+ * (`AnalyticsEngineDataset` in index.ts), as the real binding enforces them on write.
  */
 export class AnalyticsEngineRecorder extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -32,8 +32,7 @@ export class AnalyticsEngineRecorder extends DurableObject<Env> {
 
   /**
    * Stores data points given as the JSON text of an array (one SQL statement for the whole call:
-   * the Worker-side writer has already enforced Analytics Engine's limits, as the real binding
-   * does inside the Worker).
+   * the dataset entrypoint has already enforced Analytics Engine's limits).
    */
   async recordDataPoints(dataset: string, pointsJson: string): Promise<void> {
     this.ctx.storage.sql.exec(
