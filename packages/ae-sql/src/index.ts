@@ -16,3 +16,4 @@ export { DEFAULT_TIME_ZONE, supportedTimeZones } from "./timezones.ts";
 export { type Token, tokenize } from "./tokenize.ts";
 export { type AeType, typeName } from "./types.ts";
 export type { JsValue } from "./values.ts";
+export { DATA_POINTS_DDL } from "./data-points-table.ts";

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { runAeSql, type SqlParam } from "../src/index.ts";
+import { DATA_POINTS_DDL, runAeSql, type SqlParam } from "../src/index.ts";
 import { answerQuery, type CorpusAnswer } from "../test/corpus-answer.ts";
 import { CORPUS_DATASETS, type CorpusDatasetName } from "../test/corpus-data.ts";
 import { ms } from "../test/points.ts";
@@ -10,23 +10,7 @@ import { ms } from "../test/points.ts";
  * (expression depth 100, not 1000). Never deployed.
  */
 
-const BLOBS = Array.from({ length: 20 }, (_, i) => `blob${i + 1}`);
-const DOUBLES = Array.from({ length: 20 }, (_, i) => `double${i + 1}`);
 
-/**
- * The recorder's table as workers/ingestion's AnalyticsEngineRecorder creates it (each point as
- * JSON, blob/double columns generated from it), so the compiled SQL meets the same table here.
- */
-const DATA_POINTS_DDL = `CREATE TABLE IF NOT EXISTS data_points (
-  dataset TEXT NOT NULL,
-  timestamp_ms INTEGER NOT NULL,
-  _sample_interval INTEGER NOT NULL DEFAULT 1,
-  index1 TEXT NOT NULL,
-  point TEXT NOT NULL,
-  ${BLOBS.map((c, i) => `${c} TEXT GENERATED ALWAYS AS (coalesce(point ->> '$.blobs[${i}]', '')) VIRTUAL`).join(",\n  ")},
-  ${DOUBLES.map((c, i) => `${c} REAL GENERATED ALWAYS AS (coalesce(point ->> '$.doubles[${i}]', 0.0)) VIRTUAL`).join(",\n  ")}
-);
-CREATE INDEX IF NOT EXISTS data_points_by_time ON data_points (dataset, timestamp_ms);`;
 
 /** One object per corpus dataset (named after it), filled with that dataset on first use. */
 export class AeSqlCorpusStore extends DurableObject<Cloudflare.Env> {

@@ -7,7 +7,8 @@ export { type FixturePoint, type JsonResult, ms } from "./points.ts";
 const BLOBS = Array.from({ length: 20 }, (_, i) => `blob${i + 1}`);
 const DOUBLES = Array.from({ length: 20 }, (_, i) => `double${i + 1}`);
 
-// Same table as workers/ingestion/src/durable-objects/analytics-engine-recorder.ts.
+// The columns of the recorder's table (src/data-points-table.ts) as plain columns: node:sqlite here
+// checks the compiled SQL; test-workerd runs it on the recorder's own table in workerd.
 const SCHEMA = `CREATE TABLE data_points (
   dataset TEXT NOT NULL,
   timestamp_ms INTEGER NOT NULL,

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { AeSqlError, runAeSql, type SqlParam } from "@edge-analytics/ae-sql";
+import { AeSqlError, DATA_POINTS_DDL, runAeSql, type SqlParam } from "@edge-analytics/ae-sql";
 import { ANALYTICS_ENGINE_LIMITS } from "@edge-analytics/event-schema";
 
 const BLOB_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxBlobs }, (_, i) => `blob${i + 1}`);
@@ -14,20 +14,7 @@ const DOUBLE_COLUMNS = Array.from({ length: ANALYTICS_ENGINE_LIMITS.maxDoubles }
 export class AnalyticsEngineRecorder extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Each point is stored as its JSON text; blob1..20 and double1..20 are virtual columns over
-    // it, so a write costs one row of five values instead of 45 (queries read what they name).
-    ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS data_points (
-         dataset TEXT NOT NULL,
-         timestamp_ms INTEGER NOT NULL,
-         _sample_interval INTEGER NOT NULL DEFAULT 1,
-         index1 TEXT NOT NULL,
-         point TEXT NOT NULL,
-         ${BLOB_COLUMNS.map((c, i) => `${c} TEXT GENERATED ALWAYS AS (coalesce(point ->> '$.blobs[${i}]', '')) VIRTUAL`).join(",\n         ")},
-         ${DOUBLE_COLUMNS.map((c, i) => `${c} REAL GENERATED ALWAYS AS (coalesce(point ->> '$.doubles[${i}]', 0.0)) VIRTUAL`).join(",\n         ")}
-       );
-       CREATE INDEX IF NOT EXISTS data_points_by_time ON data_points (dataset, timestamp_ms);`,
-    );
+    ctx.storage.sql.exec(DATA_POINTS_DDL);
   }
 
   /**
