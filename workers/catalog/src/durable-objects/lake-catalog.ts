@@ -1,6 +1,5 @@
 import {
   type AcceptedCount,
-  type LakeLayer,
   type LakeTableName,
   PROCESSED_TABLE_NAMES,
   type ParquetFileFacts,
@@ -10,119 +9,25 @@ import {
 } from "@edge-analytics/lake";
 import { TABLE_NAMES } from "@edge-analytics/event-schema";
 import { DurableObject } from "cloudflare:workers";
+import type {
+  CatalogFile,
+  CatalogPartition,
+  CatalogTable,
+  CompactionAnswer,
+  CompactionCandidate,
+  CompactionPlan,
+  CompactionRun,
+  CompactionRunState,
+  DistinctWork,
+  FileState,
+  ParityRow,
+  PartitionFile,
+  RegisteredFile,
+  SchemaColumn,
+  SchemaVersion,
+} from "@edge-analytics/catalog";
 import { writeSnapshots } from "../snapshots.ts";
 
-/** A table as `GET /catalog/tables` lists it (CONTRACT.md). */
-export interface CatalogTable {
-  name: LakeTableName;
-  layer: LakeLayer;
-  rows: number;
-  bytes: number;
-  files: number;
-  /** The newest schema version seen in a file of the table, null before its first file. */
-  schema_version: number | null;
-}
-
-export interface CatalogPartition {
-  partition: string;
-  files: number;
-  rows: number;
-  bytes: number;
-}
-
-export interface CatalogFile {
-  key: string;
-  partition: string;
-  rows: number;
-  bytes: number;
-  min_timestamp: string | null;
-  max_timestamp: string | null;
-  schema_version: number;
-  registered_at: string;
-}
-
-export interface SchemaColumn {
-  name: string;
-  type: string;
-  nullable: boolean;
-}
-
-export interface SchemaVersion {
-  table: LakeTableName;
-  version: number;
-  columns: SchemaColumn[];
-  /** Columns new in this version (by name) and columns the previous version had and this one lacks. */
-  added: string[];
-  removed: string[];
-  first_seen_at: string;
-}
-
-export type FileState = "active" | "staged" | "retired";
-
-export type CompactionRunState = "planned" | "staged" | "swapped" | "done" | "aborting" | "aborted";
-
-/** One compaction run as the catalog records it. */
-export interface CompactionRun {
-  run_id: string;
-  table: LakeTableName;
-  partition: string;
-  state: CompactionRunState;
-  inputs: string[];
-  outputs: string[];
-  lease_until: string;
-  started_at: string;
-  finished_at: string | null;
-  report: Record<string, unknown> | null;
-}
-
-/** A registration's outcome. */
-export interface RegisteredFile {
-  table: LakeTableName;
-  partition: string;
-  key: string;
-  rows: number;
-  bytes: number;
-  schema_version: number;
-  new_schema_version: boolean;
-}
-
-export interface ParityRow {
-  table: string;
-  hour: string;
-  /** Events ingestion acknowledged (a client's resend counts again: ingest is at least once). */
-  accepted: number;
-  /** Rows the sink delivered, every copy: those in files now plus the duplicates compaction removed since. */
-  landed: number;
-  /**
-   * Distinct event_ids that landed, each in the hour of its first copy: what compacted partitions,
-   * marts and the API count. Null until the catalog has counted the hour's files (it does on
-   * `GET /catalog/parity`), or when they are too many to count.
-   */
-  distinct: number | null;
-  /** Accepted but not in a file yet; null when a reporter could not know (a Pipelines stream). */
-  buffered: number | null;
-  /**
-   * ok: every accepted event landed (landed >= accepted; more is an at-least-once sink's or a
-   * client's duplicate, which `distinct` does not count); pending: fewer landed and the
-   * difference is still buffered, or (buffered unknown) the hour ended less than
-   * {@link STREAM_PARITY_GRACE_MS} ago; mismatch: fewer landed after that (a loss); unreported:
-   * rows landed but no ingestion path reported counts for the hour (files put into the bucket by
-   * something else).
-   */
-  status: "ok" | "pending" | "mismatch" | "unreported";
-}
-
-/** An hour whose distinct count is missing or older than its files: what must be read to count it. */
-export interface DistinctWork {
-  table: LakeTableName;
-  hour: string;
-  /** Identifies the files counted (the hour's and the hour before's): a count is valid while it matches. */
-  signature: string;
-  /** Active files holding rows received in the hour or the hour before. */
-  keys: string[];
-  /** Their rows received in those two hours. */
-  rows: number;
-}
 
 /**
  * Per raw table and UTC hour of receipt H (bound ?2: the parity window's first hour): the active
@@ -591,7 +496,7 @@ export class LakeCatalog extends DurableObject<Env> {
   // --- Compaction: a run swaps a partition's small files for merged ones, atomically here. -------
 
   /** Active files of one partition, oldest first (the compaction's inputs). */
-  async partitionFiles(table: LakeTableName, partition: string): Promise<{ key: string; rows: number; bytes: number }[]> {
+  async partitionFiles(table: LakeTableName, partition: string): Promise<PartitionFile[]> {
     return this.ctx.storage.sql
       .exec<{ key: string; rows: number; bytes: number }>(
         "SELECT key, rows, bytes FROM files WHERE table_name = ? AND partition = ? AND state = 'active' ORDER BY min_timestamp_ms, key",
@@ -606,9 +511,9 @@ export class LakeCatalog extends DurableObject<Env> {
    * Partitions worth compacting: raw, closed (before `openPartition`, the hour the sink writes
    * into now), holding at least two active files smaller than `targetBytes`, and no unfinished run.
    */
-  async compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<{ table: LakeTableName; partition: string; files: number; bytes: number }[]> {
+  async compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<CompactionCandidate[]> {
     return this.ctx.storage.sql
-      .exec<{ table: LakeTableName; partition: string; files: number; bytes: number }>(
+      .exec<{ table: CompactionCandidate["table"]; partition: string; files: number; bytes: number }>(
         `SELECT f.table_name AS "table", f.partition, count(*) AS files, sum(f.bytes) AS bytes FROM files AS f
          WHERE f.bucket = 'analytics-source' AND f.state = 'active' AND f.bytes < ?2 AND f.partition < ?1 AND (?3 IS NULL OR f.table_name = ?3)
            AND NOT EXISTS (SELECT 1 FROM compaction_runs AS r WHERE r.table_name = f.table_name AND r.partition = f.partition AND r.state IN ('planned', 'staged', 'swapped', 'aborting'))
@@ -627,7 +532,7 @@ export class LakeCatalog extends DurableObject<Env> {
    * active file of the partition. The output keys are recorded (as staged, invisible files) BEFORE
    * any is written, so neither an R2 notification nor the reconcile can make one visible early.
    */
-  async beginCompaction(run: { runId: string; table: LakeTableName; partition: string; inputs: string[]; outputs: string[]; leaseMs: number }): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async beginCompaction(run: CompactionPlan): Promise<CompactionAnswer> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const busy = sql
@@ -741,7 +646,7 @@ export class LakeCatalog extends DurableObject<Env> {
    * stay recorded as staged, so the reconcile cannot mistake their objects for new files, until
    * `closeAbortedCompaction` after the objects are deleted.
    */
-  async abortCompaction(runId: string, reason: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async abortCompaction(runId: string, reason: string): Promise<CompactionAnswer> {
     const run = this.compactionRun(runId);
     // A refusal is an answer, not an exception: callers ask precisely to learn whether the swap happened.
     if (!run || (run.state !== "planned" && run.state !== "staged" && run.state !== "aborting")) {
