@@ -3,8 +3,8 @@
 // Engine; the dashboard (packages/dashboard) at `/` and `/assets/*`.
 import { apiKeyRegistryFromEnv, jsonError, presentedKey, refusalFor } from "@edge-analytics/worker-kit";
 import { useAnswerMeta, useDocumentLimits } from "@edge-analytics/graphql";
-import type { LakeTableName } from "@edge-analytics/lake";
-import type { CatalogFileRef, LakeFileCatalog } from "@edge-analytics/query";
+import { catalogRpc } from "@edge-analytics/catalog";
+import type { LakeFileCatalog } from "@edge-analytics/query";
 import { openDuckDB, type SqlEngine } from "@edge-analytics/query-engine";
 import { realtimeAggregateQuery } from "@edge-analytics/sql";
 import { createYoga } from "graphql-yoga";
@@ -30,24 +30,11 @@ function engineMemoryBytes(): number {
 const DEFAULT_MAX_ROWS = 100_000;
 
 /**
- * The catalog Worker's read RPC. Wrangler types a service binding as a plain Fetcher, so the
- * binding is narrowed to the one method the API calls (the ingest issue replaces these casts with
- * one typed catalog interface).
+ * The catalog Worker's read RPC (catalogRpc disposes each result). The mart tier lists
+ * fact_page_views, a processed table, through the same method.
  */
 function catalogOf(env: ApiEnv): LakeFileCatalog {
-  const rpc = env.CATALOG as unknown as { files(table: LakeTableName): Promise<CatalogFileRef[] & Partial<Disposable>> };
-  // (The mart tier lists fact_page_views, a processed table, through the same method.)
-  return {
-    async files(table) {
-      const result = await rpc.files(table);
-      // An RPC result holds resources until disposed (Workers RPC); the rows are plain data, copied out.
-      try {
-        return result.map((file) => ({ ...file }));
-      } finally {
-        result[Symbol.dispose]?.();
-      }
-    },
-  };
+  return catalogRpc(env.CATALOG);
 }
 
 const yoga = createYoga<GraphQLContext>({

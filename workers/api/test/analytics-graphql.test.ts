@@ -7,6 +7,7 @@
  * 5,000 in this pool) are checked where the Worker runs.
  */
 import { env, SELF } from "cloudflare:test";
+import { catalogRpc } from "@edge-analytics/catalog";
 import { encodeLakeRows, initZstd } from "@edge-analytics/lake";
 import { lakeRowFromRecord } from "@edge-analytics/test-support/lake-files";
 import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
@@ -52,9 +53,7 @@ const big = Array.from({ length: 6000 }, (_, i) => view({ timestamp: Date.parse(
 async function putAndRegister(name: string, rows: Row[]) {
   const key = `events/page_views/year=2024/month=01/day=05/hour=08/${name}.parquet`;
   await env.SOURCE_BUCKET.put(key, encodeLakeRows("page_view", rows.map((r) => lakeRowFromRecord("page_view", r))));
-  const catalog = env.CATALOG as unknown as { registerFile(bucket: string, key: string): Promise<Partial<Disposable> | null> };
-  const registered = await catalog.registerFile("analytics-source", key);
-  registered?.[Symbol.dispose]?.();
+  await catalogRpc(env.CATALOG).registerFile("analytics-source", key);
 }
 
 beforeAll(async () => {

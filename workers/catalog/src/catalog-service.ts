@@ -19,7 +19,8 @@ import {
   readParquetFileFacts,
   tableLocation,
 } from "@edge-analytics/lake";
-import type { DistinctWork, LakeCatalog, RegisteredFile } from "./durable-objects/lake-catalog.ts";
+import type { DistinctWork, RegisteredFile } from "@edge-analytics/catalog";
+import type { LakeCatalog } from "./durable-objects/lake-catalog.ts";
 import { writeSnapshots } from "./snapshots.ts";
 
 /** R2_PRICES is optional (a var or secret the operator may set), so `wrangler types` cannot see it. */

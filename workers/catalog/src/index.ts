@@ -1,15 +1,23 @@
 // analytics-catalog: what the lake holds (tables, partitions, files, schema versions), parity
 // with ingestion, and what it costs. HTTP under /catalog (admin key); RPC for the ingestion sink
 // and compaction; R2 event notifications and a cron reconcile for files others write.
-import { type AcceptedCount, type LakeTableName, r2RangeReader, readParquetFileFacts, type UnfinishedRun } from "@edge-analytics/lake";
+import type {
+  CatalogFile,
+  CatalogRpc,
+  CompactionAnswer,
+  CompactionCandidate,
+  CompactionPlan,
+  CompactionRun,
+  PartitionFile,
+  RegisteredFile,
+} from "@edge-analytics/catalog";
+import { type AcceptedCount, type LakeTableName, r2RangeReader, readParquetFileFacts } from "@edge-analytics/lake";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { type CatalogEnv, catalogStore, recordAcceptedCounts, reconcile, registerObject, removeObject } from "./catalog-service.ts";
-import type { CatalogFile, CompactionRun, RegisteredFile } from "./durable-objects/lake-catalog.ts";
 import { createHttpApp } from "./http-app.ts";
 import { writeSnapshots } from "./snapshots.ts";
 
 export { LakeCatalog } from "./durable-objects/lake-catalog.ts";
-export type { AcceptedCount, CatalogFile, CompactionRun, RegisteredFile };
 
 const app = createHttpApp();
 
@@ -27,7 +35,8 @@ function logError(stage: string, error: unknown): void {
   console.error(JSON.stringify({ level: "error", stage, message: error instanceof Error ? error.message : String(error) }));
 }
 
-export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
+/** The RPC methods are CatalogRpc (packages/catalog), the interface every caller imports. */
+export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> implements CatalogRpc {
   override fetch(request: Request): Response | Promise<Response> {
     return app.fetch(request, this.env, this.ctx);
   }
@@ -54,15 +63,15 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
 
   // --- Compaction (the compaction Worker's side of a run; see packages/lake/src/compaction.ts) ---
 
-  async partitionFiles(table: LakeTableName, partition: string): Promise<{ key: string; rows: number; bytes: number }[]> {
+  async partitionFiles(table: LakeTableName, partition: string): Promise<PartitionFile[]> {
     return catalogStore(this.env).partitionFiles(table, partition);
   }
 
-  async compactionCandidates(openPartition: string, targetBytes: number, table?: string) {
+  async compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<CompactionCandidate[]> {
     return catalogStore(this.env).compactionCandidates(openPartition, targetBytes, table);
   }
 
-  async beginCompaction(run: { runId: string; table: LakeTableName; partition: string; inputs: string[]; outputs: string[]; leaseMs: number }) {
+  async beginCompaction(run: CompactionPlan): Promise<CompactionAnswer> {
     return catalogStore(this.env).beginCompaction(run);
   }
 
@@ -86,7 +95,7 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
     await catalogStore(this.env).finishCompaction(runId, report);
   }
 
-  async abortCompaction(runId: string, reason: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async abortCompaction(runId: string, reason: string): Promise<CompactionAnswer> {
     return catalogStore(this.env).abortCompaction(runId, reason);
   }
 
@@ -94,7 +103,7 @@ export default class CatalogWorker extends WorkerEntrypoint<CatalogEnv> {
     await catalogStore(this.env).closeAbortedCompaction(runId);
   }
 
-  async unfinishedCompactions(): Promise<UnfinishedRun[]> {
+  async unfinishedCompactions(): Promise<CompactionRun[]> {
     return catalogStore(this.env).unfinishedCompactions();
   }
 

@@ -1,7 +1,9 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { CATALOG_MIGRATIONS, runMigrations } from "@edge-analytics/catalog";
 import { lakeColumns } from "@edge-analytics/event-schema";
 import { DEFAULT_R2_PRICES, hourPartition, PARITY_WINDOW_DAYS, parityCutoffHour } from "@edge-analytics/lake";
 import { describe, expect, it } from "vitest";
+import { durableObjectSql, type LakeCatalog } from "../src/durable-objects/lake-catalog.ts";
 import CatalogWorker from "../src/index.ts";
 import { ADMIN, putRawFile, putRawFileWithExtraColumn, rowsOf } from "./lake-files.ts";
 
@@ -154,6 +156,21 @@ describe("the catalog learns files from the bucket itself, as from Cloudflare Pi
     // The snapshot for external tools has both versions.
     const v2 = await env.CATALOG_BUCKET.get("schemas/raw/user_actions/v2.json");
     expect(await v2?.json()).toMatchObject({ table: "user_actions", version: 2, added: ["scroll_depth"] });
+  });
+
+  it("the catalog object migrates its database on construction, and migration 1 adopts tables that already exist", async () => {
+    const store = env.CATALOG_STORE.get(env.CATALOG_STORE.idFromName("migrations-test"));
+    expect((await store.migrations()).map((m) => m.version)).toEqual(CATALOG_MIGRATIONS.map((m) => m.version));
+    const file = await putRawFile("custom", rowsOf("custom", [Date.UTC(2033, 0, 1)], Date.UTC(2033, 0, 1)), new Date(Date.UTC(2033, 0, 1)));
+    const head = await env.SOURCE_BUCKET.head(file.key);
+    expect(head).not.toBeNull();
+    await runInDurableObject(store, async (instance: LakeCatalog, state) => {
+      await instance.registerFile("analytics-source", file.key, { rows: 1, bytes: head!.size, minTimestampMs: null, maxTimestampMs: null, columns: [], rowsByReceivedHour: {} });
+      // As a database written before migrations were recorded: every table, no `migrations` row.
+      state.storage.sql.exec("DROP TABLE migrations");
+      expect(runMigrations(durableObjectSql(state.storage))).toEqual([1]);
+      expect((await instance.files("custom_events")).map((f) => f.key)).toContain(file.key);
+    });
   });
 
   it("a registration refreshes the snapshot from the catalog's alarm, once for a burst of files", async () => {

@@ -1,8 +1,8 @@
 // The compaction Worker's wiring: the catalog over RPC, analytics-source, and the encoder; the
 // protocol itself is packages/lake/src/compaction.ts.
+import { type CatalogRpc, catalogRpc } from "@edge-analytics/catalog";
 import { type EventType, TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 import {
-  type CompactionCatalog,
   type CompactionObjects,
   type CompactionOutcome,
   type CompactionReport,
@@ -21,17 +21,6 @@ import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 
 export type CompactionEnv = Env;
 
-/** The catalog Worker's RPC methods compaction calls (workers/catalog/src/index.ts). */
-export interface CatalogForCompaction extends CompactionCatalog {
-  compactionCandidates(openPartition: string, targetBytes: number, table?: string): Promise<{ table: TableName; partition: string; files: number; bytes: number }[]>;
-  recentCompactions(limit: number): Promise<unknown[]>;
-}
-
-export function catalogRpc(env: Pick<Env, "CATALOG">): CatalogForCompaction {
-  // `wrangler types` types a service binding as a plain Fetcher; the RPC methods are the catalog
-  // Worker's entrypoint, restated here as the narrow interface used.
-  return env.CATALOG as unknown as CatalogForCompaction;
-}
 
 export function sourceObjects(bucket: R2Bucket): CompactionObjects {
   return {
@@ -124,7 +113,7 @@ export interface CompactionScope {
  * hour holding retries of the hour before is no candidate, but compactPartition rewrites it
  * without them. Older one-file hours are not visited again (the catalog has no "checked" mark).
  */
-async function passTargets(catalog: CatalogForCompaction, settings: CompactionSettings, now: Date, table: TableName | undefined): Promise<{ table: TableName; partition: string }[]> {
+async function passTargets(catalog: CatalogRpc, settings: CompactionSettings, now: Date, table: TableName | undefined): Promise<{ table: TableName; partition: string }[]> {
   const open = hourPartition(now);
   const candidates = await catalog.compactionCandidates(open, settings.targetBytes, table);
   const targets: { table: TableName; partition: string }[] = [...candidates];
@@ -149,7 +138,7 @@ export async function runCompaction(
 ): Promise<CompactionSummary> {
   const started = Date.now();
   const settings = scope.lookbackHours === undefined ? configured : { ...configured, lookbackHours: scope.lookbackHours };
-  const catalog = catalogRpc(env);
+  const catalog = catalogRpc(env.CATALOG);
   const objects = sourceObjects(env.SOURCE_BUCKET);
   const recovered = await recoverCompactions(catalog, objects, Date.now());
   if (recovered.finished.length + recovered.undone.length > 0) log({ stage: "recover", ...recovered });

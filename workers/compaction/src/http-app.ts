@@ -2,7 +2,8 @@ import { isRawTable, lookbackHoursError, parseHourPartition, TABLE_LOCATIONS_HIN
 import type { TableName } from "@edge-analytics/event-schema";
 import { adminKeyRefusal, jsonError } from "@edge-analytics/worker-kit";
 import { Hono } from "hono";
-import { catalogRpc, type CompactionEnv, type CompactionScope, runCompaction } from "./compaction-service.ts";
+import { catalogRpc } from "@edge-analytics/catalog";
+import { type CompactionEnv, type CompactionScope, runCompaction } from "./compaction-service.ts";
 
 type AppEnv = { Bindings: CompactionEnv };
 
@@ -72,7 +73,7 @@ export function createHttpApp(): Hono<AppEnv> {
 
   app.get("/compact/status", async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? "20") || 20, 1), 200);
-    const catalog = catalogRpc(c.env);
+    const catalog = catalogRpc(c.env.CATALOG);
     const [runs, unfinished] = await Promise.all([catalog.recentCompactions(limit), catalog.unfinishedCompactions()]);
     return c.json({ runs, unfinished });
   });

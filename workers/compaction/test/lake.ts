@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { type CatalogRpc, catalogRpc } from "@edge-analytics/catalog";
 import { type EventType, lakeColumns, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import { encodeLakeRows, initZstd, type LakeRow, type LakeValue, rawObjectKey } from "@edge-analytics/lake";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
@@ -6,7 +7,6 @@ import { readParquetBytes } from "@edge-analytics/test-support/parquet";
 import { initSync as initParquetWasm, readParquet, Table as WasmTable, writeParquet } from "parquet-wasm/esm";
 import zstdWasm from "@foxglove/wasm-zstd/dist/wasm-zstd.wasm";
 import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
-import type { CatalogForCompaction } from "../src/compaction-service.ts";
 
 initZstd(zstdWasm);
 initParquetWasm({ module: wasm });
@@ -14,8 +14,8 @@ initParquetWasm({ module: wasm });
 export const ADMIN = { "x-api-key": "local-admin-key" };
 
 /** The catalog Worker's RPC methods the tests call (the compaction Worker's CATALOG binding). */
-export function catalog(): CatalogForCompaction & { registerFile(bucket: string, key: string): Promise<unknown> } {
-  return env.CATALOG as unknown as CatalogForCompaction & { registerFile(bucket: string, key: string): Promise<unknown> };
+export function catalog(): CatalogRpc {
+  return catalogRpc(env.CATALOG);
 }
 
 let hourSeed = 0;

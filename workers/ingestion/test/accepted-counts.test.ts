@@ -1,4 +1,5 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { CatalogRpc, ParityRow } from "@edge-analytics/catalog";
 import type { AcceptedTally } from "@edge-analytics/ingest";
 import { PARITY_WINDOW_DAYS } from "@edge-analytics/lake";
 import { makeEvent } from "@edge-analytics/test-support";
@@ -9,8 +10,6 @@ import { ingest } from "./helpers.ts";
 
 // Parity's accepted side, through the real path: POST /events → the isolate's batcher → the
 // project's AcceptedCounter → its alarm → the real catalog Worker (bundled beside ingestion).
-
-type ParityRow = { table: string; hour: string; accepted: number; landed: number; buffered: number | null; status: string };
 
 async function catalogParity(table: string): Promise<ParityRow[]> {
   const response = await env.CATALOG.fetch(`https://catalog.internal/catalog/parity?table=${table}`, { headers: { "x-api-key": "local-admin-key" } });
@@ -65,7 +64,8 @@ describe("accepted counts: one small write per request at most, reported to the 
     type WithEnv = { env: Env };
     const realEnv = await runInDurableObject(counter, (instance: AcceptedCounter) => {
       const saved = (instance as unknown as WithEnv).env;
-      const unreachable = { recordAcceptedCounts: () => Promise.reject(new Error("catalog unreachable")) };
+      const unreachable = { recordAcceptedCounts: () => Promise.reject(new Error("catalog unreachable")) } satisfies Pick<CatalogRpc, "recordAcceptedCounts">;
+      // A fake in place of the service binding, which Env types as a Fetcher (wrangler types).
       (instance as unknown as WithEnv).env = { ...saved, CATALOG: unreachable as unknown as Env["CATALOG"] };
       return saved;
     });

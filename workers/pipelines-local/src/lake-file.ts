@@ -1,5 +1,6 @@
 // The sink's wiring: Parquet encoding (the lake's writer, with zstd initialised from the bundled
-// wasm module), the roll policy from vars, and the catalog reached over RPC.
+// wasm module) and the roll policy from vars. The catalog is reached over RPC (catalogRpc of
+// @edge-analytics/catalog), as Pipelines' files reach it through R2 notifications in production.
 import { EVENT_TYPE_BY_TABLE, type TableName } from "@edge-analytics/event-schema";
 import { encodeLakeRows, initZstd, type LakeRow } from "@edge-analytics/lake";
 // wrangler bundles a `.wasm` import as a compiled WebAssembly.Module: workerd forbids compiling at run time.
@@ -27,15 +28,4 @@ export function encodeLakeFile(table: TableName, rows: unknown[][]): Uint8Array 
   // The rows come from the buffer's parsed JSON records (StreamLakeBuffer): text, numbers,
   // booleans, null, and JSON text for `json` columns: all LakeValues.
   return encodeLakeRows(EVENT_TYPE_BY_TABLE[table], rows as LakeRow[]);
-}
-
-/** The catalog Worker's RPC method the sink calls, as Pipelines' files reach it through R2 notifications in production. */
-export interface CatalogRegistration {
-  registerFile(bucket: string, key: string): Promise<unknown>;
-}
-
-export function catalogRegistration(env: Pick<Env, "CATALOG">): CatalogRegistration {
-  // `wrangler types` types a service binding as a plain Fetcher; its RPC methods are the catalog
-  // Worker's entrypoint (workers/catalog/src/index.ts), restated here as the narrow interface used.
-  return env.CATALOG as unknown as CatalogRegistration;
 }

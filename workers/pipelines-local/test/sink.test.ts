@@ -5,7 +5,8 @@ import { makeEvent } from "@edge-analytics/test-support";
 import { describe, expect, it } from "vitest";
 import type { StreamBuffer } from "../src/durable-objects/stream-buffer.ts";
 import { StreamLakeBuffer } from "../src/durable-objects/stream-lake-buffer.ts";
-import { catalogRegistration, encodeLakeFile } from "../src/lake-file.ts";
+import { type CatalogRpc, catalogRpc } from "@edge-analytics/catalog";
+import { encodeLakeFile } from "../src/lake-file.ts";
 import { acceptedRecords, buffer, bufferedRecords, catalogGet, countIds, readParquetObject, rowsOfTable, sendToStreams } from "./helpers.ts";
 
 // The sink of the Pipelines stand-in: what the streams accepted is written to R2 as hour-partitioned
@@ -132,7 +133,7 @@ type Step = "write" | "register" | "commit" | "none";
  * is written but before it is registered, or after registration but before the rows are forgotten.
  */
 function crashingWriter(state: DurableObjectState, failAt: Step): LakeFileWriter {
-  const catalog = catalogRegistration(env);
+  const catalog = catalogRpc(env.CATALOG);
   const objects: LakeObjectWriter = {
     async put(key, bytes) {
       if (failAt === "write") throw new Error("crash before the object is written");
@@ -290,7 +291,9 @@ describe("a failed roll backs off", () => {
       // alarm behind the instance's back: forget its cached alarm time.)
       (instance as unknown as { alarmAtMs: number | undefined }).alarmAtMs = undefined;
       internals.policy = { intervalMs: 300_000, maxRowsPerFile: 1 };
-      internals.env = { ...internals.env, CATALOG: { registerFile: () => Promise.reject(new Error("catalog unavailable")) } as unknown as Env["CATALOG"] };
+      const unavailable = { registerFile: () => Promise.reject(new Error("catalog unavailable")) } satisfies Pick<CatalogRpc, "registerFile">;
+      // A fake in place of the service binding, which Env types as a Fetcher (wrangler types).
+      internals.env = { ...internals.env, CATALOG: unavailable as unknown as Env["CATALOG"] };
       return original;
     });
     try {

@@ -1,7 +1,7 @@
+import { catalogRpc } from "@edge-analytics/catalog";
 import type { AcceptedTally } from "@edge-analytics/ingest";
 import { type AcceptedCount, parityCutoffHour } from "@edge-analytics/lake";
 import { DurableObject } from "cloudflare:workers";
-import { catalogParity } from "../catalog-rpc.ts";
 
 /**
  * New counts reach the catalog this long after the first of a burst: one report per project and
@@ -92,7 +92,7 @@ export class AcceptedCounter extends DurableObject<Env> {
       this.setMeta("dirty", "0");
       const counts: AcceptedCount[] = (await this.counts()).map((count) => ({ ...count, buffered: null }));
       try {
-        await catalogParity(this.env).recordAcceptedCounts(project, counts);
+        await catalogRpc(this.env.CATALOG).recordAcceptedCounts(project, counts);
       } catch (error) {
         failed = true;
         this.setMeta("dirty", "1");

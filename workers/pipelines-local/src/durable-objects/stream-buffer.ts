@@ -1,7 +1,8 @@
+import { catalogRpc } from "@edge-analytics/catalog";
 import { TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 import { LAKE_BUCKETS, LakeFileWriter, parseLakeObjectKey, rawObjectKey, type WrittenLakeFile } from "@edge-analytics/lake";
 import { DurableObject } from "cloudflare:workers";
-import { catalogRegistration, encodeLakeFile, type LakeRollPolicy, lakeRollPolicy } from "../lake-file.ts";
+import { encodeLakeFile, type LakeRollPolicy, lakeRollPolicy } from "../lake-file.ts";
 import { StreamLakeBuffer } from "./stream-lake-buffer.ts";
 
 /** After a failed write (R2 or the catalog unavailable), try again this much later. */
@@ -138,7 +139,7 @@ export class StreamBuffer extends DurableObject<Env> {
    */
   private writeFiles(tables: readonly TableName[]): Promise<SinkFlushResult> {
     const run = this.writing.then(async () => {
-      const catalog = catalogRegistration(this.env);
+      const catalog = catalogRpc(this.env.CATALOG);
       const duplicates = await this.duplicateDeliveries();
       const copies: { key: string; duplicate_of: string; bytes: number }[] = [];
       const bucket = this.env.SOURCE_BUCKET;
