@@ -1,9 +1,9 @@
-// The catalog's rows as its HTTP routes (CONTRACT.md "Catalog") and RPC methods answer them. One
+// The catalog's rows as its HTTP routes (README "The lake (R2)") and RPC methods answer them. One
 // definition, shared by the catalog Worker, its Durable Object and every caller.
 import type { TableName } from "@edge-analytics/event-schema";
 import type { LakeLayer, LakeTableName } from "@edge-analytics/lake";
 
-/** A table as `GET /catalog/tables` lists it (CONTRACT.md). */
+/** A table as `GET /catalog/tables` lists it (README "The lake (R2)"). */
 export interface CatalogTable {
   name: LakeTableName;
   layer: LakeLayer;

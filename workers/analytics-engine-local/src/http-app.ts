@@ -5,7 +5,7 @@ import { recorder } from "./recorder-stub.ts";
 
 export const WORKER_NAME = "analytics-engine-local";
 
-/** The account id of the local Analytics Engine SQL API (CONTRACT.md). */
+/** The account id of the local Analytics Engine SQL API (README "Real-time queries"). */
 const LOCAL_ACCOUNT = "local";
 /** Bodies larger than this are refused before reading; the SQL API's own limit is 10 KiB of query text. */
 const MAX_SQL_BODY_BYTES = 64 * 1024;
@@ -22,7 +22,7 @@ class HttpError extends Error {
 /**
  * The stand-in's HTTP surface on the local origin: Cloudflare's Analytics Engine SQL API path and
  * wire format, so the one client (packages/sql) differs only in base URL, account and token
- * (CONTRACT.md), with the stack's admin key as the token.
+ * (README "Real-time queries"), with the stack's admin key as the token.
  */
 export function createHttpApp(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();

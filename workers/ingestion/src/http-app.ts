@@ -198,7 +198,7 @@ export function createHttpApp(): Hono<AppEnv> {
 
   // Pipelines buffers what the streams accepted and writes the files on its own schedule, and
   // says nothing of what it holds. Locally the stack's router sends this path to the Pipelines
-  // stand-in (workers/pipelines-local), whose buffer it flushes (CONTRACT.md).
+  // stand-in (workers/pipelines-local), whose buffer it flushes (README "Architecture").
   app.post("/admin/flush", () => {
     throw new IngestError(409, "nothing to flush here: Cloudflare Pipelines writes the lake's files on its own schedule (locally, POST /admin/flush on the stack's origin flushes the Pipelines stand-in)");
   });

@@ -1,6 +1,6 @@
 /**
  * analytics-local: the local stack's one origin. It forwards each request, unchanged, to the
- * Worker that owns its path (the table in CONTRACT.md "One local origin") through a service
+ * Worker that owns its path (the routing table in README "Architecture") through a service
  * binding, and answers `GET /health` for the whole stack. Local development only (README.md).
  * Besides the four Workers it fronts the local-only Workers: the S3-compatible endpoint over the
  * lake's buckets (workers/s3-local), which DuckDB and dbt reach path-style at `/<bucket>/<key>`,
@@ -29,7 +29,7 @@ type BindingName = keyof Env;
 
 /**
  * The four Workers of the platform (by wrangler `name`), as `GET /health` reports them under
- * `workers` (CONTRACT.md: it names each of the four).
+ * `workers` (it names each of the four, as README "Architecture" does).
  */
 const WORKER_BY_BINDING = {
   INGESTION: "analytics-ingestion",
@@ -59,11 +59,11 @@ const S3_BUCKETS = ["analytics-source", "analytics-processed", "analytics-catalo
 type PathRule = { exact: string } | { prefix: string };
 
 /**
- * CONTRACT.md's routing table, in its order. Cloudflare's `/x/*` route patterns do not match
+ * README's routing table ("Architecture"), in its order. Cloudflare's `/x/*` route patterns do not match
  * `/x` itself, so a prefix rule here does not either; `/compact` is listed on its own for that reason.
  */
 const ROUTES: ReadonlyArray<{ rule: PathRule; binding: BindingName }> = [
-  // Local only, before ingestion's /admin/*: the Pipelines stand-in's buffer (CONTRACT.md: POST
+  // Local only, before ingestion's /admin/*: the Pipelines stand-in's buffer (README "Architecture": POST
   // /admin/flush writes every buffered event to the lake now) and its state and test switch.
   { rule: { exact: "/admin/flush" }, binding: "PIPELINES_LOCAL" },
   { rule: { prefix: "/admin/pipelines/" }, binding: "PIPELINES_LOCAL" },
@@ -158,7 +158,7 @@ async function stackHealth(request: Request, env: Env): Promise<Response> {
 
 /**
  * Host `internal` marks a call through a service binding, which ingestion trusts without a key
- * (CONTRACT.md: the caller names project_id). Cloudflare never routes public traffic with that
+ * (README "From another Worker": the caller names project_id). Cloudflare never routes public traffic with that
  * Host to a Worker, but wrangler dev takes the URL's host from the client's Host header, so the
  * router refuses it rather than let `curl -H 'Host: internal'` skip the API key locally.
  */
@@ -175,6 +175,6 @@ export default {
     // The original Request as is (URL, method, headers, body): the target Worker must see what
     // the client sent, e.g. `X-API-Key` and the body it checks for size and type.
     if (binding) return env[binding].fetch(request);
-    return jsonError(404, `${WORKER_NAME}: no Worker serves ${request.method} ${pathname} (CONTRACT.md, "One local origin")`);
+    return jsonError(404, `${WORKER_NAME}: no Worker serves ${request.method} ${pathname} (see README "Architecture" for the routes)`);
   },
 } satisfies ExportedHandler<Env>;

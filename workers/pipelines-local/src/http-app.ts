@@ -27,7 +27,7 @@ function duplicateSetting(body: unknown): DuplicateDeliveries {
 
 /**
  * The stand-in's HTTP surface on the local origin (the router forwards these paths here):
- * `POST /admin/flush` (CONTRACT.md: writes every buffered event to the lake now), the buffer's
+ * `POST /admin/flush` (writes every buffered event to the lake now), the buffer's
  * state, and the test-only switch for duplicate deliveries. Admin key on all but `/health`.
  */
 export function createHttpApp(): Hono<{ Bindings: Env }> {
