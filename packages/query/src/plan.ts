@@ -1,19 +1,13 @@
+import type { CatalogFile } from "@edge-analytics/catalog";
 import type { MartDefinition } from "./marts.ts";
 import type { TimeRange } from "./time-range.ts";
 
-/** A lake file as the catalog lists it (CONTRACT: GET /catalog/files). */
-export interface CatalogFileRef {
-  key: string;
-  rows: number;
-  bytes: number;
-  /** The file's earliest and latest event timestamps (ISO), null when unknown. */
-  min_timestamp: string | null;
-  max_timestamp: string | null;
-  /** The hour partition (`year=YYYY/month=MM/day=DD/hour=HH`); taken from the key when absent. */
-  partition?: string;
-  /** When the catalog registered the file (ISO): a mart file newer than its raw files covers them. */
-  registered_at?: string;
-}
+/**
+ * A lake file as the catalog lists it (its `CatalogFile`): what planning reads. The partition and
+ * registration time are optional so a plan can be made from a bare listing (they are taken from
+ * the key, or the file is taken as raw-only).
+ */
+export type CatalogFileRef = Pick<CatalogFile, "key" | "rows" | "bytes" | "min_timestamp" | "max_timestamp"> & Partial<Pick<CatalogFile, "partition" | "registered_at">>;
 
 /** A file a question reads, and from which tier. */
 export interface PlannedFile extends CatalogFileRef {
