@@ -1,6 +1,6 @@
 /**
  * What deploys contains no local stand-in: `wrangler deploy --dry-run --env production` of the
- * ingestion Worker (the exact bundle and bindings a deploy uploads) holds none of the local
+ * ingestion Worker and of the API Worker (the exact bundle and bindings a deploy uploads) holds none of the local
  * stand-ins' code (the Analytics Engine SQL dialect, its recorder, the Pipelines stand-in's
  * buffer and sink) and binds none of their Workers; it binds Cloudflare's own Pipelines streams
  * and Analytics Engine dataset instead. Runs in Node: wrangler is a Node program.
@@ -29,22 +29,33 @@ const STAND_IN_MARKERS = [
   /analytics_engine\/sql/,
 ];
 
-let outdir: string;
-let bundle: string;
-let bindings: string;
-
-beforeAll(async () => {
-  outdir = mkdtempSync(join(tmpdir(), "ingestion-production-bundle-"));
-  const { stdout } = await promisify(execFile)(pinnedNode, [wranglerCli, "deploy", "--dry-run", "--env", "production", "--outdir", outdir, "-c", "wrangler.jsonc"], {
+/** `wrangler deploy --dry-run --env production` of one config: the bundle's text and the bindings wrangler lists. */
+async function productionBuild(config: string, outdir: string): Promise<{ bundle: string; bindings: string }> {
+  const { stdout } = await promisify(execFile)(pinnedNode, [wranglerCli, "deploy", "--dry-run", "--env", "production", "--outdir", outdir, "-c", config], {
     cwd: repoRoot,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
     maxBuffer: 16 * 1024 * 1024,
   });
-  bundle = readFileSync(join(outdir, "index.js"), "utf8");
-  bindings = stdout.slice(stdout.indexOf("Your Worker has access to the following bindings"));
-}, 120_000);
+  return { bundle: readFileSync(join(outdir, "index.js"), "utf8"), bindings: stdout.slice(stdout.indexOf("Your Worker has access to the following bindings")) };
+}
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+let outdir: string;
+let bundle: string;
+let bindings: string;
+let apiOutdir: string;
+let api: { bundle: string; bindings: string };
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), "ingestion-production-bundle-"));
+  apiOutdir = mkdtempSync(join(tmpdir(), "api-production-bundle-"));
+  ({ bundle, bindings } = await productionBuild("wrangler.jsonc", outdir));
+  api = await productionBuild("wrangler-api.toml", apiOutdir);
+}, 240_000);
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+  rmSync(apiOutdir, { recursive: true, force: true });
+});
 
 describe("the production bundle of analytics-ingestion", () => {
   it("is the ingestion path (a real bundle, not an empty one)", () => {
@@ -62,4 +73,20 @@ describe("the production bundle of analytics-ingestion", () => {
     for (const worker of LOCAL_ONLY_WORKERS) expect(bindings).not.toContain(worker);
     expect(bindings).not.toMatch(/AnalyticsEngineRecorder|StreamBuffer/);
   });
+});
+
+describe("the production bundle of analytics-api", () => {
+  it("is the API (a real bundle) and calls Cloudflare's Analytics Engine SQL API over HTTP, not the stand-in", () => {
+    expect(api.bundle).toMatch(/^\/\/ packages\/query\/src\/run-aggregate\.ts$/m);
+    expect(api.bindings).toMatch(/env\.AE_SQL_BASE_URL \("https:\/\/api\.cloudflare\.com\/client\/v4"\)/);
+    expect(api.bindings).not.toMatch(/env\.AE_SQL \(/);
+    for (const worker of LOCAL_ONLY_WORKERS) expect(api.bindings).not.toContain(worker);
+  });
+
+  it.each(STAND_IN_MARKERS.filter((marker) => !/analytics_engine/.test(String(marker))).map((marker) => [String(marker), marker] as const))(
+    "contains no stand-in code: %s",
+    (_name, marker) => {
+      expect(api.bundle).not.toMatch(marker);
+    },
+  );
 });
