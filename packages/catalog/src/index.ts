@@ -3,7 +3,8 @@
 // Durable Object is a thin shell over these.
 export * from "./types.ts";
 export * from "./rpc.ts";
-export type { CatalogSql, SqlCursor, SqlValue } from "./sql.ts";
+export { type CatalogSql, type DurableObjectSqlStorage, durableObjectSql, type SqlCursor, type SqlValue } from "./sql.ts";
+export { type AcceptedCountReport, AcceptedCounterStore, type AcceptedHourCount } from "./accepted-counter.ts";
 export { appliedMigrations, CATALOG_MIGRATIONS, type Migration, runMigrations } from "./migrations.ts";
 export { readMeta, writeMeta } from "./meta.ts";
 export { schemaVersionOf, schemaVersions } from "./schema-versions.ts";

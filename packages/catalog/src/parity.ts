@@ -31,13 +31,19 @@ const DISTINCT_SIGNATURES_SQL = `
   )
   GROUP BY table_name, hour`;
 
-/** Replaces one project's accepted/buffered counts with its reporter's current figures. One transaction. */
-export function recordAcceptedCounts(sql: CatalogSql, project: string, counts: readonly AcceptedCount[]): void {
+/**
+ * Records a project's accepted counts: the absolute figures of the hours its counter names (the
+ * hours changed since its last report); hours it does not name keep their earlier figures. A row
+ * whose figures did not change is not rewritten, and the project's hours that left the parity
+ * window are forgotten: rows written follow the hours that changed, not the hours kept.
+ */
+export function recordAcceptedCounts(sql: CatalogSql, project: string, counts: readonly AcceptedCount[], nowMs = Date.now()): void {
   sql.transaction(() => {
-    sql.exec("DELETE FROM accepted_counts WHERE project = ?", project);
     for (const count of counts) {
       sql.exec(
-        "INSERT INTO accepted_counts (project, table_name, hour, accepted, buffered, buffered_known) VALUES (?, ?, ?, ?, ?, ?)",
+        `INSERT INTO accepted_counts (project, table_name, hour, accepted, buffered, buffered_known) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (project, table_name, hour) DO UPDATE SET accepted = ?4, buffered = ?5, buffered_known = ?6
+         WHERE accepted != ?4 OR buffered != ?5 OR buffered_known != ?6`,
         project,
         count.table,
         count.hour,
@@ -46,6 +52,7 @@ export function recordAcceptedCounts(sql: CatalogSql, project: string, counts: r
         count.buffered === null ? 0 : 1,
       );
     }
+    sql.exec("DELETE FROM accepted_counts WHERE project = ? AND hour < ?", project, parityCutoffHour(nowMs));
   });
 }
 

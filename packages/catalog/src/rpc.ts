@@ -13,7 +13,7 @@ export interface CatalogRpc {
   registerFile(bucket: string, key: string): Promise<RegisteredFile | null>;
   /** An object was deleted; whether the catalog knew it. */
   removeFile(bucket: string, key: string): Promise<boolean>;
-  /** One project's accepted and still-buffered counts per table and hour (parity), replacing its earlier report. */
+  /** One project's accepted and still-buffered counts of the hours it names (parity); other hours keep their earlier report. */
   recordAcceptedCounts(project: string, counts: AcceptedCount[]): Promise<void>;
   /** A table's active files with their event-time bounds (the API's read path; marts too). */
   files(table: LakeTableName): Promise<CatalogFile[]>;

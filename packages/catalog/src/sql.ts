@@ -20,3 +20,17 @@ export interface CatalogSql {
   /** Runs `body` atomically: all its writes or none (a Durable Object's `transactionSync`). */
   transaction<T>(body: () => T): T;
 }
+
+/** The part of a Durable Object's storage `durableObjectSql` needs (DurableObjectStorage, structurally). */
+export interface DurableObjectSqlStorage {
+  sql: { exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]): SqlCursor<T> };
+  transactionSync<T>(body: () => T): T;
+}
+
+/** A Durable Object's SQLite as these protocols see it: `ctx.storage.sql` and `transactionSync`. */
+export function durableObjectSql(storage: DurableObjectSqlStorage): CatalogSql {
+  return {
+    exec: (query, ...bindings) => storage.sql.exec(query, ...bindings),
+    transaction: (body) => storage.transactionSync(body),
+  };
+}

@@ -29,13 +29,6 @@ describe("parity", () => {
     ]);
   });
 
-  it("a report replaces the project's earlier one", () => {
-    const sql = migrated();
-    recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: "2026-11-25T09", accepted: 3, buffered: 0 }]);
-    recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: "2026-11-25T10", accepted: 1, buffered: 1 }]);
-    expect(parity(sql, "page_views", NOW).map((row) => row.hour)).toEqual(["2026-11-25T10"]);
-  });
-
   it("gives a stream (buffered unknown) the grace period after its hour, then calls the gap a mismatch", () => {
     const sql = migrated();
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: "2026-11-25T11", accepted: 2, buffered: null }]);

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
-import { CATALOG_MIGRATIONS, runMigrations } from "@edge-analytics/catalog";
+import { CATALOG_MIGRATIONS, durableObjectSql, runMigrations } from "@edge-analytics/catalog";
 import { lakeColumns } from "@edge-analytics/event-schema";
 import { DEFAULT_R2_PRICES, hourPartition, PARITY_WINDOW_DAYS, parityCutoffHour } from "@edge-analytics/lake";
 import { describe, expect, it } from "vitest";
-import { durableObjectSql, type LakeCatalog } from "../src/durable-objects/lake-catalog.ts";
+import type { LakeCatalog } from "../src/durable-objects/lake-catalog.ts";
 import CatalogWorker from "../src/index.ts";
 import { ADMIN, putRawFile, putRawFileWithExtraColumn, rowsOf } from "./lake-files.ts";
 

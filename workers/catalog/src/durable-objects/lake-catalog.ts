@@ -28,14 +28,6 @@ export const SNAPSHOT_DEBOUNCE_MS = 5_000;
 /** After a failed snapshot write, the next attempt. */
 const SNAPSHOT_RETRY_MS = 60_000;
 
-/** The Durable Object's SQLite as the catalog's protocols see it (packages/catalog/src/sql.ts). */
-export function durableObjectSql(storage: DurableObjectStorage): CatalogSql {
-  return {
-    exec: (query, ...bindings) => storage.sql.exec(query, ...bindings),
-    transaction: (body) => storage.transactionSync(body),
-  };
-}
-
 /**
  * The lake's catalog: one SQLite Durable Object, so every read sees every committed registration
  * (strong consistency) and a registration is one transaction. The protocols (registration, schema
@@ -47,7 +39,7 @@ export class LakeCatalog extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = durableObjectSql(ctx.storage);
+    this.sql = catalog.durableObjectSql(ctx.storage);
     // Synchronous, in the constructor: no request reaches a method before the schema is current.
     catalog.runMigrations(this.sql);
   }
