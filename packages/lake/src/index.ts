@@ -2,6 +2,7 @@ export * from "./layout.ts";
 export * from "./file-facts.ts";
 export * from "./roll.ts";
 export * from "./costs.ts";
+export * from "./cloudflare-prices.ts";
 export * from "./parity.ts";
 export {
   encodeLakeRows,
