@@ -31,8 +31,8 @@ import {
   type SqlValue,
   stageCompactionOutputs,
 } from "@edge-analytics/catalog";
-import { type EventRecord, EVENT_TYPE_BY_TABLE, lakeColumns, type TableName } from "@edge-analytics/event-schema";
-import { AcceptedCountBatcher, type AcceptedTally, DEFAULT_LIMITS, ingestEvents, PipelinesLakeSink } from "@edge-analytics/ingest";
+import { type EventRecord, EVENT_TYPE_BY_TABLE, lakeColumns, TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
+import { AcceptedCountBatcher, type AcceptedTally, DEFAULT_LIMITS, type IngestDependencies, ingestEvents, type PipelineStreamBinding, PipelinesLakeSink } from "@edge-analytics/ingest";
 import { encodeLakeRows, hourPartition, initZstd, type LakeRow, rawObjectKey } from "@edge-analytics/lake";
 import { batchBodies, REQUEST_HEADERS } from "./events.mjs";
 
@@ -65,7 +65,7 @@ function meteredSql(): { sql: CatalogSql; rowsWritten: () => number } {
   const sql: CatalogSql = {
     exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]): SqlCursor<T> {
       const before = changes();
-      const rows = db.prepare(query).all(...bindings) as T[];
+      const rows = db.prepare(query).all(...bindings.map((b) => (b instanceof ArrayBuffer ? new Uint8Array(b) : b))) as T[];
       const rowsWritten = changes() - before;
       written += rowsWritten;
       return { toArray: () => rows, one: () => rows[0] as T, rowsWritten };
@@ -168,20 +168,19 @@ const flushToCounter = async (project: string, tallies: AcceptedTally[]) => {
 // --- The Pipelines sink: records buffered per table, a file per table and roll interval. ---
 const buffered = new Map<TableName, EventRecord[]>();
 const streams = Object.fromEntries(
-  Object.keys(EVENT_TYPE_BY_TABLE).map((table) => [
+  TABLE_NAMES.map((table): [TableName, PipelineStreamBinding] => [
     table,
     {
-      async send(records: EventRecord[]): Promise<void> {
+      async send(records) {
         ops.pipelinesRequests++;
         ops.pipelinesRecords += records.length;
         ops.pipelinesBytes += Buffer.byteLength(JSON.stringify(records));
-        const list = buffered.get(table as TableName) ?? [];
-        list.push(...records);
-        buffered.set(table as TableName, list);
+        // The sink sends EventRecords (PipelinesLakeSink); the binding's type is wider.
+        buffered.set(table, [...(buffered.get(table) ?? []), ...(records as EventRecord[])]);
       },
     },
   ]),
-) as unknown as ConstructorParameters<typeof PipelinesLakeSink>[0];
+) as Record<TableName, PipelineStreamBinding>;
 
 const require = createRequire(import.meta.url);
 initZstd(readFileSync(require.resolve("@foxglove/wasm-zstd/dist/wasm-zstd.wasm")));
@@ -288,7 +287,7 @@ at(now + ROLL_MS, roll);
 at(now - (now % HOUR_MS) + HOUR_MS + COMPACTION_MINUTE * 60 * 1000, compact);
 at(now + 15 * 60 * 1000, reconcile);
 const start = now;
-const deps = {
+const deps: IngestDependencies = {
   lake: new PipelinesLakeSink(streams),
   counts: {
     record(projectId: string, tallies: AcceptedTally[]) {
@@ -300,7 +299,7 @@ const deps = {
     },
   },
   hot: {
-    async write(points: unknown[]) {
+    async write(points) {
       ops.aePoints += points.length;
     },
   },
@@ -312,7 +311,7 @@ for (let i = 0; i < requests; i++) {
   const { text } = bodies.next();
   const cpuBefore = process.cpuUsage();
   const events = (JSON.parse(text) as { events: unknown[] }).events;
-  const result = await ingestEvents(events, { keyProjectId: PROJECT, userAgent, country: "DE", receivedAt: new Date(now) }, deps as Parameters<typeof ingestEvents>[2]);
+  const result = await ingestEvents(events, { keyProjectId: PROJECT, userAgent, country: "DE", receivedAt: new Date(now) }, deps);
   const cpu = process.cpuUsage(cpuBefore);
   ops.ingestCpuMs += (cpu.user + cpu.system) / 1000;
   ops.accepted += result.accepted;

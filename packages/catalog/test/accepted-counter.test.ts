@@ -1,14 +1,14 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { AcceptedCounterStore, type CatalogSql, parity, recordAcceptedCounts, runMigrations } from "../src/index.ts";
+import { AcceptedCounterStore, type CatalogSql, parity, recordAcceptedCounts, runMigrations, type SqlValue } from "../src/index.ts";
 import { memoryCatalogSql } from "./fixture.ts";
 
 /** A CatalogSql that sums the rows each statement wrote: what a SQLite-backed Durable Object bills. */
 function metered(sql: CatalogSql = memoryCatalogSql()) {
   const meter = { rowsWritten: 0 };
   const wrapped: CatalogSql = {
-    exec: (query, ...bindings) => {
-      const cursor = sql.exec(query, ...bindings);
+    exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]) {
+      const cursor = sql.exec<T>(query, ...bindings);
       meter.rowsWritten += cursor.rowsWritten;
       return cursor;
     },
