@@ -132,7 +132,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "bench/test/**/*.test.ts"],
           environment: "node",
         },
       },
