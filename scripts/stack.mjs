@@ -7,6 +7,7 @@
 import { join, resolve } from "node:path";
 import { loadDemoTrafficOnce } from "./demo-traffic.mjs";
 import { repoRoot, startStack } from "./local-stack.mjs";
+import { whenParentExits } from "./parent-watch.mjs";
 
 const AE_SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
 
@@ -41,6 +42,10 @@ async function main() {
   };
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  // scripts/dev.mjs (`npm start`'s node) killed outright (SIGKILL) forwards nothing: stop as on
+  // Ctrl-C. Were this process killed outright instead, wrangler's watchdog stops wrangler
+  // (scripts/wrangler-watchdog.mjs).
+  whenParentExits((parent) => void shutdown(`the launcher (pid ${parent}) exited`, 1));
 
   stack = await startStack({ port, stateDir, log });
   stack.exited.then((how) => {
