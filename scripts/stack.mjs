@@ -28,7 +28,8 @@ async function main() {
   const stateDir = process.env.STACK_STATE_DIR ? resolve(process.env.STACK_STATE_DIR) : join(repoRoot, ".wrangler", "state");
   // Ctrl-C (or the SIGINT/SIGTERM scripts/dev.mjs forwards) stops wrangler cleanly. Wrangler runs
   // in its own process group, so the terminal's Ctrl-C reaches only us: during start-up, exiting
-  // runs local-stack's exit hook, which terminates wrangler's group.
+  // runs local-stack's exit hook, which terminates wrangler's group (and were we killed outright,
+  // the group's watchdog would: scripts/wrangler-watchdog.mjs).
   let stack;
   let shuttingDown = false;
   const shutdown = async (reason, exitCode) => {

@@ -358,13 +358,20 @@ describe("kill -9 at random moments", () => {
 
     // The same run again, its dbt process (the venv's Python, our child through runDbt) killed
     // with SIGKILL at a seeded moment within the time the whole run took.
-    const killAfter = Math.round((0.3 + random() * 0.6) * seconds * 1000);
+    // Between 20% and 60% of the whole: past dbt's start-up, before its last model and the
+    // catalog's reconcile (part of the time measured).
+    const killAfter = Math.round((0.2 + random() * 0.4) * seconds * 1000);
+    const processedBefore = await listObjects(origin, "analytics-processed", "");
     const interrupted = dbt();
     await sleep(killAfter);
     const dbtProcess = allProcesses().find((p) => p.ppid === process.pid && p.cmdline.includes(join(".venv", "bin", "dbt")));
     if (dbtProcess) process.kill(dbtProcess.pid, "SIGKILL");
     const killed = await interrupted;
     console.log(`[crash] dbt run --full-refresh (${seconds.toFixed(1)} s uninterrupted) killed after ${killAfter} ms: ${dbtProcess ? `exit ${killed.exitCode}` : "it had already finished"}`);
+
+    const processedAfterKill = await listObjects(origin, "analytics-processed", "");
+    const processedChanged = [...processedAfterKill].filter(([key, etag]) => processedBefore.get(key) !== etag).length + [...processedBefore.keys()].filter((key) => !processedAfterKill.has(key)).length;
+    console.log(`[crash] the killed dbt run had added, changed or removed ${processedChanged} of ${processedBefore.size} processed object(s)`);
 
     // Raw is dbt's input only: not one object added, changed or removed.
     const rawAfter = await listObjects(origin, "analytics-source", "");
@@ -378,6 +385,7 @@ describe("kill -9 at random moments", () => {
       killed_after_ms: killAfter,
       killed_mid_run: dbtProcess !== undefined,
       killed_exit_code: killed.exitCode,
+      processed_objects_touched_by_killed_run: processedChanged,
       raw_objects: rawBefore.size,
       raw_objects_changed: [...rawBefore].filter(([key, etag]) => rawAfter.get(key) !== etag).length + [...rawAfter.keys()].filter((key) => !rawBefore.has(key)).length,
       page_views_per_day_before: before,
