@@ -27,10 +27,13 @@ const started: ChildProcess[] = [];
 const figures: Record<string, { seconds_to_gone: number; launcher_exit: string }> = {};
 
 afterAll(() => {
-  // A failed assertion must not leave its stack running either.
-  for (const child of started) {
+  // A failed assertion must not leave its stack running either: the launchers' groups, then
+  // whatever of each stack is left (wrangler's group, found by its state folder).
+  const groups = started.flatMap((child) => child.pid ?? []);
+  const leftovers = workDirs.flatMap((dir) => stackProcesses(join(dir, "state"), groups).map((p) => p.pgid));
+  for (const group of new Set([...groups, ...leftovers])) {
     try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
+      process.kill(-group, "SIGKILL");
     } catch {
       // gone
     }
