@@ -8,8 +8,8 @@
 // launcher dies without cleaning up (SIGKILL, a crash, the OOM killer): wrangler and workerd kept
 // serving the port and holding the state folder. The launcher holds the write end of this
 // process's stdin and never writes; the kernel closes it however the launcher ends, and the EOF
-// is this process's cue to stop wrangler (SIGTERM), then SIGKILL the whole group if wrangler has
-// not exited within a grace period.
+// is this process's cue to stop wrangler (SIGTERM), then SIGKILL the whole group once wrangler has
+// exited, or after a grace period if it has not.
 //
 // Signals: SIGINT/SIGTERM/SIGHUP sent to this process are forwarded to wrangler (the launcher's
 // orderly stop). When wrangler exits, whatever is left of the group (workerd) gets SIGTERM, and
@@ -73,6 +73,9 @@ child.on("error", (error) => {
 
 child.on("exit", (code, signal) => {
   exiting = true;
+  // Orphaned, nobody waits for this process's exit status: end whatever is left of the group
+  // (this process included) for certain, even a workerd that would ignore SIGTERM.
+  if (orphaned) signalGroup("SIGKILL");
   // workerd is wrangler's child in this group; none of it may outlive wrangler. This process
   // receives the SIGTERM too and ignores it (its handler checks `exiting`).
   signalGroup("SIGTERM");
