@@ -17,6 +17,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureChromium } from "./chromium.mjs";
+import { whenParentExits } from "./parent-watch.mjs";
 import { ensureDbtVenv } from "./python-venv.mjs";
 import { linkSharedDevVars } from "./workers.mjs";
 
@@ -149,6 +150,9 @@ function runUnderPinnedNode(script, args, { fallbackToThisNode = false } = {}) {
     env: toolEnv(),
   });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+  // npm (our parent) killed without forwarding anything: stop the child as if it were Ctrl-C'd.
+  // If this process is the one killed, the child notices its own parent's death the same way.
+  whenParentExits(() => child.kill("SIGTERM"));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -31,11 +31,15 @@ export interface RunningStack {
   port: number;
   /** Absolute path of the persisted state folder. */
   stateDir: string;
-  /** wrangler's process id (workerd runs in its process group), e.g. for memory readings. */
+  /**
+   * The id of wrangler's watchdog (scripts/wrangler-watchdog.mjs), the leader of the process group
+   * that holds wrangler and workerd: `process.kill(-pid, ...)` signals all of them; its process
+   * tree is the stack's (e.g. for memory readings).
+   */
   pid: number | undefined;
   /** Stops wrangler and workerd and frees the state folder; safe to call more than once. */
   stop(): Promise<void>;
-  /** Resolves with how wrangler exited (`code 0`, `signal SIGINT`, ...). */
+  /** Resolves with how wrangler exited (`code 0`, `signal SIGINT`, ...; the watchdog exits the same way). */
   exited: Promise<string>;
   /** The last lines wrangler printed. */
   output(): string;

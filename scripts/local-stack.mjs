@@ -184,7 +184,8 @@ export async function startStack({
   log(`starting wrangler dev: router + ${STACK_WORKERS.join(", ")} on ${origin}, state in ${persistTo}`);
   const output = outputCollector(quiet);
   // Own process group: Ctrl-C in the terminal reaches us, and stop() shuts wrangler down in order
-  // (and can signal workerd with it) instead of both racing on the same signal. Separate stacks
+  // (and can signal workerd with it) instead of both racing on the same signal. Should this
+  // process die without stop() (SIGKILL), the group's watchdog stops wrangler. Separate stacks
   // (e.g. tests next to `npm start`) each register `analytics-ingestion`; their own registry keeps
   // a test's producer Worker bound to the test's stack.
   const child = spawnWranglerDev({ args, registryDir });

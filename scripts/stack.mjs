@@ -7,6 +7,7 @@
 import { join, resolve } from "node:path";
 import { loadDemoTrafficOnce } from "./demo-traffic.mjs";
 import { repoRoot, startStack } from "./local-stack.mjs";
+import { whenParentExits } from "./parent-watch.mjs";
 
 const AE_SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
 
@@ -27,7 +28,8 @@ async function main() {
   const stateDir = process.env.STACK_STATE_DIR ? resolve(process.env.STACK_STATE_DIR) : join(repoRoot, ".wrangler", "state");
   // Ctrl-C (or the SIGINT/SIGTERM scripts/dev.mjs forwards) stops wrangler cleanly. Wrangler runs
   // in its own process group, so the terminal's Ctrl-C reaches only us: during start-up, exiting
-  // runs local-stack's exit hook, which terminates wrangler's group.
+  // runs local-stack's exit hook, which terminates wrangler's group (and were we killed outright,
+  // the group's watchdog would: scripts/wrangler-watchdog.mjs).
   let stack;
   let shuttingDown = false;
   const shutdown = async (reason, exitCode) => {
@@ -41,6 +43,10 @@ async function main() {
   };
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  // scripts/dev.mjs (`npm start`'s node) killed outright (SIGKILL) forwards nothing: stop as on
+  // Ctrl-C. Were this process killed outright instead, wrangler's watchdog stops wrangler
+  // (scripts/wrangler-watchdog.mjs).
+  whenParentExits((parent) => void shutdown(`the launcher (pid ${parent}) exited`, 1));
 
   stack = await startStack({ port, stateDir, log });
   stack.exited.then((how) => {

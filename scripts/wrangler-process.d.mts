@@ -1,7 +1,7 @@
 // Types for wrangler-process.mjs (plain ESM so it runs before anything is built), for TypeScript
 // callers such as tests/global-setup.ts.
 import type { ChildProcessByStdio } from "node:child_process";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** The repository root. */
 export declare const repoRoot: string;
@@ -23,5 +23,11 @@ export interface SpawnWranglerDevOptions {
   env?: Record<string, string>;
 }
 
-/** Spawns `wrangler dev` in its own process group, stdin ignored, stdout/stderr piped. */
-export declare function spawnWranglerDev(options: SpawnWranglerDevOptions): ChildProcessByStdio<null, Readable, Readable>;
+/** scripts/wrangler-watchdog.mjs: leads wrangler's process group, stops it when its launcher dies. */
+export declare const wranglerWatchdog: string;
+
+/**
+ * Spawns `wrangler dev` in its own process group under the watchdog: stdin is the lifeline pipe
+ * (never written; closing it, or the caller dying, stops wrangler), stdout/stderr piped.
+ */
+export declare function spawnWranglerDev(options: SpawnWranglerDevOptions): ChildProcessByStdio<Writable, Readable, Readable>;

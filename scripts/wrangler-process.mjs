@@ -34,26 +34,35 @@ export function freePort() {
   });
 }
 
+/** The watchdog that leads wrangler's process group (scripts/wrangler-watchdog.mjs). */
+export const wranglerWatchdog = join(repoRoot, "scripts", "wrangler-watchdog.mjs");
+
 /**
  * Spawns `wrangler dev <args>` from the repository root, in its OWN process group (`detached`), so
  * a terminal's Ctrl-C reaches only the caller, which can then stop wrangler in order and signal
- * workerd (wrangler's child, same group) with `process.kill(-child.pid, ...)`. stdin is ignored;
- * stdout and stderr are piped for the caller to collect.
+ * workerd (wrangler's child, same group) with `process.kill(-child.pid, ...)`.
+ *
+ * The process spawned is scripts/wrangler-watchdog.mjs, the group's leader, which runs wrangler:
+ * signals sent to it (`child.kill("SIGINT")`) reach wrangler, it exits the way wrangler did, and
+ * `child.pid` is the group's id. Its stdin is a pipe from the caller that nobody writes to: when
+ * the caller dies, even by SIGKILL, the pipe closes and the watchdog stops wrangler and workerd,
+ * so no orphan keeps serving the port or holding the state folder. Closing `child.stdin` is thus
+ * a stop request too; do not write to it. stdout and stderr (wrangler's) are piped for the caller.
  *
  * @param {{ args: string[], registryDir?: string, env?: Record<string, string> }} options
  *   `args` follow `wrangler dev`; `registryDir` is a private dev registry (`WRANGLER_REGISTRY_PATH`):
  *   separate `wrangler dev` processes that each register e.g. `analytics-ingestion` must not bind
  *   to each other's Workers. `env` is added last (it overrides).
- * @returns {import("node:child_process").ChildProcessByStdio<null, import("node:stream").Readable, import("node:stream").Readable>}
+ * @returns {import("node:child_process").ChildProcessByStdio<import("node:stream").Writable, import("node:stream").Readable, import("node:stream").Readable>}
  */
 export function spawnWranglerDev({ args, registryDir, env = {} }) {
   // Without the pinned Node (only possible for callers that do not insist on it, the benchmarks)
   // fall back to the Node running us.
   const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
-  return spawn(node, ["--no-warnings", wranglerCli, "dev", ...args], {
+  return spawn(node, [wranglerWatchdog, node, "--no-warnings", wranglerCli, "dev", ...args], {
     cwd: repoRoot,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
     env: {
       ...process.env,
       // wrangler finds workerd and esbuild, and the pinned Node, through PATH.
