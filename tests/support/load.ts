@@ -16,13 +16,16 @@
  * page view count over the run equals the distinct acknowledged page views.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type EventType, TABLE_BY_EVENT_TYPE, type TableName } from "@edge-analytics/event-schema";
 import autocannon from "autocannon";
 import { AwsClient } from "aws4fetch";
 import { decompress } from "fzstd";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
-import { type RunningStack, startStack } from "../../scripts/local-stack.mjs";
-import { writeTemporaryConfig } from "../../bench/lib/wrangler-dev.mjs";
+import { repoRoot, type RunningStack, startStack } from "../../scripts/local-stack.mjs";
+import { describeMachineLoad, otherProcessesCpuMeter } from "../../bench/lib/machine.mjs";
+import { processTreeCpuSeconds, readRawWranglerConfig } from "../../bench/lib/wrangler-dev.mjs";
 
 const ADMIN = { "x-api-key": "local-admin-key" };
 const SECRET_KEY = "local-dev-key";
@@ -52,6 +55,8 @@ export interface LoadOptions {
   graphqlConnections: number;
   /** One cycle of each ingestion connection: this many requests of each front door, in turn. */
   mix?: { events: number; segment: number; tracker: number };
+  /** The stack's wrangler process: its process tree's CPU is reported (workerd runs in it). */
+  stackPid?: number;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -88,6 +93,12 @@ export interface LoadRun {
    * resent afterwards like a client retrying a lost answer, so their events may land twice.
    */
   resentAfterDeadline: number;
+  /**
+   * Average cores used during the measured part: the stack (wrangler and workerd), this client
+   * (autocannon, body building) and every other process on the machine (a neighbour's tests
+   * make the figures noisy); `machine` is the load line at the start.
+   */
+  cpu: { stackCores: number; clientCores: number; otherCores: number; machine: string };
   /** Every acknowledged event_id (warm-up included) and its table. */
   acknowledged: Map<string, TableName>;
 }
@@ -304,6 +315,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     resent += await resendInFlight();
   }
   measuring = true;
+  const machine = describeMachineLoad();
+  const stackCpu0 = options.stackPid ? processTreeCpuSeconds(options.stackPid) : Number.NaN;
+  const clientCpu0 = process.cpuUsage();
+  const others = otherProcessesCpuMeter();
   const startedAt = new Date();
   // Questions over the run so far, as a dashboard refreshing beside the traffic would ask them.
   const graphqlRange = { start: new Date(startedAt.getTime() - 60_000).toISOString(), end: new Date(startedAt.getTime() + (seconds + 600) * 1000).toISOString() };
@@ -323,6 +338,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const [ingestion, graphql] = await Promise.all([ingestionLoop(seconds), graphqlLoop]);
   measuring = false;
   const endedAt = new Date();
+  const wall = (endedAt.getTime() - startedAt.getTime()) / 1000;
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const cpu = {
+    stackCores: options.stackPid ? (processTreeCpuSeconds(options.stackPid) - stackCpu0) / wall : Number.NaN,
+    clientCores: (clientCpu.user + clientCpu.system) / 1e6 / wall,
+    otherCores: others().cores,
+    machine,
+  };
   resent += await resendInFlight();
   const measuredEvents = perDoor.events.events + perDoor.segment.events + perDoor.tracker.events;
   return {
@@ -337,6 +360,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     badAnswers,
     badAnswerSamples,
     resentAfterDeadline: resent,
+    cpu,
     acknowledged,
   };
 }
@@ -481,23 +505,24 @@ export async function checkParity(origin: string, run: LoadRun, log: (line: stri
  * A stack of its own for the load (fresh state folder, free port) whose ingestion config is a copy
  * of wrangler.jsonc with the per-key and per-IP rate limits raised: they exist to stop one
  * client's flood in production, and a load test is that flood on purpose. Everything else
- * (code, bindings, limits on bodies and batches) is the real configuration.
+ * (code, bindings, limits on bodies and batches) is the real configuration. The copy sits beside
+ * the original (its paths are relative to it), gitignored, and is deleted when the stack stops
+ * or this process exits.
  */
 export async function startLoadStack(options: { port: number; stateDir: string; registryDir: string }): Promise<RunningStack> {
-  const config = await writeTemporaryConfig(
-    "wrangler.jsonc",
-    (raw: { ratelimits?: { simple: { limit: number } }[] }) => {
-      if (!Array.isArray(raw.ratelimits)) throw new Error("wrangler.jsonc has no ratelimits: update tests/support/load.ts");
-      for (const limit of raw.ratelimits) limit.simple.limit = 1_000_000_000;
-    },
-    "load",
-  );
+  const raw = (await readRawWranglerConfig(join(repoRoot, "wrangler.jsonc"))) as { ratelimits?: { simple: { limit: number } }[] };
+  if (!Array.isArray(raw.ratelimits)) throw new Error("wrangler.jsonc has no ratelimits: update tests/support/load.ts");
+  for (const limit of raw.ratelimits) limit.simple.limit = 1_000_000_000;
+  const copy = join(repoRoot, `.load-wrangler-${process.pid}-${options.port}.jsonc`);
+  writeFileSync(copy, `// Temporary copy of wrangler.jsonc with raised rate limits, written by tests/support/load.ts.\n${JSON.stringify(raw, null, 2)}\n`);
+  const remove = () => rmSync(copy, { force: true });
+  process.once("exit", remove);
   try {
-    const stack = await startStack({ ...options, quiet: true, replaceConfigs: { "wrangler.jsonc": config.path } });
+    const stack = await startStack({ ...options, quiet: true, replaceConfigs: { "wrangler.jsonc": copy } });
     const stop = stack.stop;
-    return { ...stack, stop: () => stop().finally(config.remove) };
+    return { ...stack, stop: () => stop().finally(remove) };
   } catch (error) {
-    config.remove();
+    remove();
     throw error;
   }
 }
