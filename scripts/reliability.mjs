@@ -12,7 +12,8 @@
 //
 // Settings (environment): RELIABILITY_LOAD_SECONDS (60), RELIABILITY_LOAD_WARMUP_SECONDS (5),
 // RELIABILITY_LOAD_CONNECTIONS (8), RELIABILITY_LOAD_BATCH (events per POST /events batch, 500),
-// RELIABILITY_LOAD_GRAPHQL (GraphQL connections, 1). Argument `--load-only`: step 1 and the summary.
+// RELIABILITY_LOAD_GRAPHQL (GraphQL connections, 1), RELIABILITY_LOAD_GRAPHQL_RATE (GraphQL questions
+// a second at most; 0, the default: as fast as they are answered). Argument `--load-only`: step 1 and the summary.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +45,7 @@ async function loadPart() {
     connections: setting("RELIABILITY_LOAD_CONNECTIONS", 8),
     batchSize: setting("RELIABILITY_LOAD_BATCH", 500),
     graphqlConnections: setting("RELIABILITY_LOAD_GRAPHQL", 1),
+    graphqlRate: setting("RELIABILITY_LOAD_GRAPHQL_RATE", 0) || undefined,
   };
   step(`load: ${settings.seconds} s against a fresh local stack`);
   const workDir = mkdtempSync(join(tmpdir(), "analytics-load-"));
@@ -59,7 +61,7 @@ async function loadPart() {
     const errors = run.ingestion.non2xx + run.ingestion.errors + run.badAnswers + (run.graphql ? run.graphql.non2xx + run.graphql.errors : 0);
     const ok = parity.ok && errors === 0;
     const summary = {
-      command: `RELIABILITY_LOAD_SECONDS=${settings.seconds} RELIABILITY_LOAD_CONNECTIONS=${settings.connections} RELIABILITY_LOAD_BATCH=${settings.batchSize} RELIABILITY_LOAD_GRAPHQL=${settings.graphqlConnections} npm run test:reliability`,
+      command: `RELIABILITY_LOAD_SECONDS=${settings.seconds} RELIABILITY_LOAD_CONNECTIONS=${settings.connections} RELIABILITY_LOAD_BATCH=${settings.batchSize} RELIABILITY_LOAD_GRAPHQL=${settings.graphqlConnections}${settings.graphqlRate ? ` RELIABILITY_LOAD_GRAPHQL_RATE=${settings.graphqlRate}` : ""} npm run test:reliability`,
       ok,
       targets: { ...TARGETS, eventsPerSecondMet: met.eventsPerSecond, p99Met: met.p99Ms },
       ...figures,

@@ -53,6 +53,8 @@ export interface LoadOptions {
   batchSize: number;
   /** Requests in flight asking GraphQL questions meanwhile (0: none). */
   graphqlConnections: number;
+  /** At most this many GraphQL questions a second (e.g. dashboards refreshing); default: as fast as answered. */
+  graphqlRate?: number;
   /** One cycle of each ingestion connection: this many requests of each front door, in turn. */
   mix?: { events: number; segment: number; tracker: number };
   /** The stack's wrangler process: its process tree's CPU is reported (workerd runs in it). */
@@ -80,7 +82,7 @@ export interface LoadRun {
   startedAt: string;
   endedAt: string;
   seconds: number;
-  options: { connections: number; batchSize: number; graphqlConnections: number; mix: { events: number; segment: number; tracker: number } };
+  options: { connections: number; batchSize: number; graphqlConnections: number; graphqlRate: number | null; mix: { events: number; segment: number; tracker: number } };
   /** Acknowledged events per second over the measured part. */
   eventsPerSecond: number;
   ingestion: LoopFigures & { perDoor: Record<"events" | "segment" | "tracker", { requests: number; events: number }> };
@@ -328,6 +330,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       ? (autocannon({
           url: `${origin}/graphql`,
           connections: graphqlConnections,
+          ...(options.graphqlRate ? { overallRate: options.graphqlRate } : {}),
           duration: seconds,
           method: "POST",
           headers: { "content-type": "application/json", "x-api-key": READ_KEY },
@@ -353,7 +356,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     seconds: ingestion.duration,
-    options: { connections, batchSize, graphqlConnections, mix },
+    options: { connections, batchSize, graphqlConnections, graphqlRate: options.graphqlRate ?? null, mix },
     eventsPerSecond: measuredEvents / ingestion.duration,
     ingestion: { ...figuresOf(ingestion), perDoor },
     graphql: graphql ? figuresOf(graphql) : null,
