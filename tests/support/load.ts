@@ -55,7 +55,7 @@ export interface LoadOptions {
   graphqlConnections: number;
   /** At most this many GraphQL questions a second (e.g. dashboards refreshing); default: as fast as answered. */
   graphqlRate?: number;
-  /** One cycle of each ingestion connection: this many requests of each front door, in turn. */
+  /** Requests of each front door per cycle, interleaved (default 4 `/events`, 1 Segment, 2 tracker). */
   mix?: { events: number; segment: number; tracker: number };
   /** The stack's wrangler process: its process tree's CPU is reported (workerd runs in it). */
   stackPid?: number;
@@ -265,28 +265,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       perDoor[kind].events += sent.length;
     }
   };
-  const door = (kind: Door): autocannon.Request => {
-    const { path, headers } =
-      kind === "events"
-        ? { path: "/events", headers: { "content-type": "application/json", "x-api-key": SECRET_KEY, "user-agent": BROWSER_UA } }
-        : kind === "segment"
-          ? { path: "/v1/batch", headers: { "content-type": "application/json", authorization: segmentAuth, "user-agent": "analytics-node-next/3.1.0" } }
-          : { path: `/events?key=${WRITE_KEY}`, headers: { "content-type": "text/plain;charset=UTF-8", origin: PAGE_ORIGIN, "user-agent": BROWSER_UA } };
-    return {
-      method: "POST",
-      path,
-      headers,
-      setupRequest(request, context) {
-        const body = kind === "events" ? eventsBody(runId, batchSize) : kind === "segment" ? segmentBody(runId, Math.min(batchSize, SEGMENT_MAX_BATCH)) : trackerBody(runId);
-        inFlight.set(context, { kind, path, headers, body });
-        return { ...request, body: body.text };
-      },
-      onResponse(status, text, context) {
-        const request = inFlight.get(context);
-        inFlight.delete(context);
-        if (request) settle(kind, status, text, request.body.events);
-      },
-    };
+  const doorRequest = (kind: Door): { path: string; headers: Record<string, string> } =>
+    kind === "events"
+      ? { path: "/events", headers: { "content-type": "application/json", "x-api-key": SECRET_KEY, "user-agent": BROWSER_UA } }
+      : kind === "segment"
+        ? { path: "/v1/batch", headers: { "content-type": "application/json", authorization: segmentAuth, "user-agent": "analytics-node-next/3.1.0" } }
+        : { path: `/events?key=${WRITE_KEY}`, headers: { "content-type": "text/plain;charset=UTF-8", origin: PAGE_ORIGIN, "user-agent": BROWSER_UA } };
+  // The doors in the mix's proportions, interleaved; requests take them in turn across all
+  // connections, so every door is busy from the first requests on, however short the run.
+  const cycle: Door[] = [];
+  for (let i = 0; cycle.length < mix.events + mix.segment + mix.tracker; i++) {
+    for (const kind of ["events", "segment", "tracker"] as const) if (i < mix[kind]) cycle.push(kind);
+  }
+  let turn = 0;
+  const request: autocannon.Request = {
+    method: "POST",
+    setupRequest(base, context) {
+      const kind = cycle[turn++ % cycle.length] as Door;
+      const { path, headers } = doorRequest(kind);
+      const body = kind === "events" ? eventsBody(runId, batchSize) : kind === "segment" ? segmentBody(runId, Math.min(batchSize, SEGMENT_MAX_BATCH)) : trackerBody(runId);
+      inFlight.set(context, { kind, path, headers, body });
+      // A copy: autocannon adds its content-length to the headers it is given.
+      return { ...base, method: "POST", path, headers: { ...headers }, body: body.text };
+    },
+    onResponse(status, text, context) {
+      const sent = inFlight.get(context);
+      inFlight.delete(context);
+      if (sent) settle(sent.kind, status, text, sent.body.events);
+    },
   };
   /** Resends what was in flight when a loop ended (outside the measured figures) and settles it. */
   const resendInFlight = async () => {
@@ -303,13 +309,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     measuring = wasMeasuring;
     return pending.length;
   };
-  const requests: autocannon.Request[] = [
-    ...Array.from({ length: mix.events }, () => door("events")),
-    ...Array.from({ length: mix.segment }, () => door("segment")),
-    ...Array.from({ length: mix.tracker }, () => door("tracker")),
-  ];
   const ingestionLoop = (duration: number) =>
-    autocannon({ url: origin, connections, duration, requests, timeout: 30 }) as unknown as Promise<autocannon.Result>;
+    autocannon({ url: origin, connections, duration, requests: [request], timeout: 30 }) as unknown as Promise<autocannon.Result>;
 
   if (options.warmupSeconds) {
     log(`warm-up: ${options.warmupSeconds} s`);
