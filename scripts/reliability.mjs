@@ -58,7 +58,7 @@ async function loadPart() {
     const parity = await checkParity(stack.origin, run, log);
     const { acknowledged: _ids, ...figures } = run;
     const met = { eventsPerSecond: run.eventsPerSecond >= TARGETS.eventsPerSecond, p99Ms: run.ingestion.p99Ms < TARGETS.p99Ms };
-    const errors = run.ingestion.non2xx + run.ingestion.errors + run.badAnswers + (run.graphql ? run.graphql.non2xx + run.graphql.errors : 0);
+    const errors = run.ingestion.non2xx + run.ingestion.errors + run.badAnswers + (run.graphql ? run.graphql.non2xx + run.graphql.errors + run.graphql.errorAnswers : 0);
     const ok = parity.ok && errors === 0;
     const summary = {
       command: `RELIABILITY_LOAD_SECONDS=${settings.seconds} RELIABILITY_LOAD_CONNECTIONS=${settings.connections} RELIABILITY_LOAD_BATCH=${settings.batchSize} RELIABILITY_LOAD_GRAPHQL=${settings.graphqlConnections}${settings.graphqlRate ? ` RELIABILITY_LOAD_GRAPHQL_RATE=${settings.graphqlRate}` : ""} npm run test:reliability`,
@@ -76,7 +76,7 @@ async function loadPart() {
       `  per front door: ${Object.entries(i.perDoor).map(([door, d]) => `${door} ${int(d.requests)} requests / ${int(d.events)} events`).join(", ")}; batch ${settings.batchSize}, ${settings.connections} connections`,
     );
     console.log(`  errors: ${i.non2xx} non-2xx, ${i.errors} connection errors or timeouts, ${run.badAnswers} answers not acknowledging every event${run.badAnswerSamples.length ? ` (e.g. ${run.badAnswerSamples[0]})` : ""}`);
-    if (run.graphql) console.log(`graphql (beside it): ${fixed(run.graphql.requestsPerSecond)} requests/s, p50 ${run.graphql.p50Ms} ms, p99 ${run.graphql.p99Ms} ms, ${run.graphql.non2xx} non-2xx, ${run.graphql.errors} errors`);
+    if (run.graphql) console.log(`graphql (beside it): ${fixed(run.graphql.requestsPerSecond)} requests/s, p50 ${run.graphql.p50Ms} ms, p99 ${run.graphql.p99Ms} ms, ${run.graphql.non2xx} non-2xx, ${run.graphql.errors} errors, ${run.graphql.errorAnswers} answers with GraphQL errors`);
     console.log(`cpu: stack ${fixed(run.cpu.stackCores, 2)} cores, client ${fixed(run.cpu.clientCores, 2)}, other processes ${fixed(run.cpu.otherCores, 2)} (${run.cpu.machine})`);
     console.log(
       `parity: ${int(parity.acknowledged)} acknowledged (${run.resentAfterDeadline} requests resent after the deadline); after flush ${parity.afterFlush.missing} missing, ` +

@@ -35,6 +35,7 @@ describe("sustained ingestion through every front door, with GraphQL beside it",
     for (const door of ["events", "segment", "tracker"] as const) expect(run.ingestion.perDoor[door].requests, door).toBeGreaterThan(0);
     expect(run.graphql?.requests).toBeGreaterThan(0);
     expect(run.graphql?.non2xx).toBe(0);
+    expect(run.graphql?.errorAnswers).toBe(0);
 
     const parity = await checkParity(stack.origin, run);
     expect(parity.afterFlush.missing, `missing after flush, e.g. ${parity.afterFlush.missingSamples.join(", ")}`).toBe(0);

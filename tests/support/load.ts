@@ -86,8 +86,9 @@ export interface LoadRun {
   /** Acknowledged events per second over the measured part. */
   eventsPerSecond: number;
   ingestion: LoopFigures & { perDoor: Record<"events" | "segment" | "tracker", { requests: number; events: number }> };
-  graphql: LoopFigures | null;
-  /** 2xx answers whose body did not acknowledge every event sent (counted as errors too). */
+  /** `errorAnswers`: 200s whose body carried GraphQL errors or no page view rows. */
+  graphql: (LoopFigures & { errorAnswers: number }) | null;
+  /** 2xx ingestion answers whose body did not acknowledge every event sent. */
   badAnswers: number;
   badAnswerSamples: string[];
   /**
@@ -237,6 +238,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const perDoor = { events: { requests: 0, events: 0 }, segment: { requests: 0, events: 0 }, tracker: { requests: 0, events: 0 } };
   let measuring = false;
   let badAnswers = 0;
+  let graphqlErrorAnswers = 0;
   let resent = 0;
   const badAnswerSamples: string[] = [];
   const segmentAuth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString("base64")}`;
@@ -335,7 +337,28 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
           duration: seconds,
           method: "POST",
           headers: { "content-type": "application/json", "x-api-key": READ_KEY },
-          body: JSON.stringify({ query: pageViewCountQuery(runId, graphqlRange.start, graphqlRange.end) }),
+          requests: [
+            {
+              method: "POST",
+              path: "/graphql",
+              body: JSON.stringify({ query: pageViewCountQuery(runId, graphqlRange.start, graphqlRange.end) }),
+              // A 200 can carry GraphQL errors (a question over budget, a failed read): those count too.
+              onResponse(status, text) {
+                if (status !== 200) return;
+                let answered = false;
+                try {
+                  const answer = JSON.parse(text) as { data?: { analytics?: { pageViews?: unknown } }; errors?: unknown };
+                  answered = answer.errors === undefined && Array.isArray(answer.data?.analytics?.pageViews);
+                } catch {
+                  answered = false;
+                }
+                if (!answered) {
+                  graphqlErrorAnswers++;
+                  if (badAnswerSamples.length < 5) badAnswerSamples.push(`graphql 200: ${text.slice(0, 300)}`);
+                }
+              },
+            },
+          ],
           timeout: 30,
         }) as unknown as Promise<autocannon.Result>)
       : Promise.resolve(null);
@@ -360,7 +383,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     options: { connections, batchSize, graphqlConnections, graphqlRate: options.graphqlRate ?? null, mix },
     eventsPerSecond: measuredEvents / ingestion.duration,
     ingestion: { ...figuresOf(ingestion), perDoor },
-    graphql: graphql ? figuresOf(graphql) : null,
+    graphql: graphql ? { ...figuresOf(graphql), errorAnswers: graphqlErrorAnswers } : null,
     badAnswers,
     badAnswerSamples,
     resentAfterDeadline: resent,
