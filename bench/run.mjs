@@ -18,6 +18,7 @@ import compaction from "./compaction.mjs";
 import costPerMillion from "./cost-per-million.mjs";
 import dbtFullRefresh from "./dbt-full-refresh.mjs";
 import graphqlPageViews from "./graphql-page-views.mjs";
+import ingestionPerEvent from "./ingestion-per-event.mjs";
 import ingestionProfile from "./ingestion-profile.mjs";
 import ingestionThroughput from "./ingestion-throughput.mjs";
 import lakeEncode from "./lake-encode.mjs";
@@ -41,7 +42,7 @@ import { fixed, table } from "./lib/stats.mjs";
  */
 
 /** Every benchmark, in run order. Add a module here to register it. */
-export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, lakeEncode, lakeSink, compaction, graphqlPageViews, dbtFullRefresh, costPerMillion, ingestionProfile]);
+export const BENCHES = /** @type {Bench[]} */ ([ingestionThroughput, aeHotQuery, lakeEncode, lakeSink, compaction, graphqlPageViews, dbtFullRefresh, costPerMillion, ingestionProfile, ingestionPerEvent]);
 
 function numberFromEnv(name, fallback, { min = 1, integer = false } = {}) {
   const raw = process.env[name];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test`, `npm run bench` and `npm run check`.
+// The one entry point behind `npm start`, `npm test`, `npm run test:reliability`, `npm run bench`
+// and `npm run check`.
 //
 // It must run on the machine's own Node (20 on a fresh machine) with no dependencies installed,
 // so it is plain ESM using only node: built-ins. It provisions what the project needs:
@@ -166,6 +167,11 @@ const commands = {
     setup();
     ensureChromium({ log });
     runUnderPinnedNode("scripts/test.mjs", args);
+  },
+  // `npm run test:reliability`: load, crash and hostile-input tests in their long versions.
+  reliability: (args) => {
+    setup();
+    runUnderPinnedNode("scripts/reliability.mjs", args);
   },
   bench: (args) => {
     setup();

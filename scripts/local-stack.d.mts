@@ -20,6 +20,12 @@ export interface StartStackOptions {
   registryDir?: string;
   /** How long to wait for `GET /health` to answer 200 (default 180 s). */
   startTimeoutMs?: number;
+  /**
+   * Stack configs run from another file (original path as in {@link STACK_CONFIGS} -> the copy's
+   * path), e.g. a load test's copy of `wrangler.jsonc` with its rate limits raised. The copy must
+   * sit beside the original (a config's paths are relative to its folder) and keep its Worker name.
+   */
+  replaceConfigs?: Readonly<Record<string, string>>;
   /** Progress output (default: `[stack] ...` lines on stdout unless quiet). */
   log?: (message: string) => void;
 }

@@ -158,6 +158,7 @@ export async function startStack({
   quiet = false,
   registryDir,
   startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
+  replaceConfigs = {},
   log = quiet ? () => {} : (message) => process.stdout.write(`\x1b[36m[stack]\x1b[0m ${message}\n`),
 } = {}) {
   const origin = `http://127.0.0.1:${port}`;
@@ -169,8 +170,11 @@ export async function startStack({
   await assertPortFree(port);
   const releaseStateDir = claimStateDir(persistTo, port);
 
+  for (const config of Object.keys(replaceConfigs)) {
+    if (!STACK_CONFIGS.includes(config)) throw new Error(`replaceConfigs names ${config}, which is not one of the stack's configs (${STACK_CONFIGS.join(", ")})`);
+  }
   const args = [
-    ...STACK_CONFIGS.flatMap((config) => ["-c", config]),
+    ...STACK_CONFIGS.flatMap((config) => ["-c", replaceConfigs[config] ?? config]),
     "--persist-to",
     persistTo,
     "--ip",

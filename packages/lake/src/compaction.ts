@@ -240,14 +240,18 @@ function lookbackReport(hours: number, duplicates: number, stats: LookbackStats)
 }
 
 /**
- * Whether a partition's only small file holds an event the window holds too: then it is rewritten
- * without it, although there is nothing to merge. Reads the file's event_id column only (the ids
- * of one file below the target size), then streams the window's ids past them.
+ * Whether a partition's only small file holds an event twice, or an event the window holds too:
+ * then it is rewritten without the copies, although there is nothing to merge. A client's retry
+ * lands in the same file as its original whenever both reach the sink within one roll (300 s by
+ * default on Cloudflare Pipelines), so one file is no proof of one copy each. Reads the file's
+ * event_id column only (the ids of one file below the target size), then streams the window's
+ * ids past them.
  */
-async function repeatsWindow(objects: CompactionObjects, file: { key: string; bytes: number }, lookback: LookbackScan, reads: ReadCost): Promise<boolean> {
+async function holdsCopies(objects: CompactionObjects, file: { key: string; bytes: number }, lookback: LookbackScan | undefined, reads: ReadCost): Promise<boolean> {
   const reader = await objects.reader(file.key, file.bytes);
   if (!reader) throw new Error(`input ${file.key} is in the catalog but not in the bucket`);
-  const ids = await fileEventIds(meteredReader(reader, reads), file.key);
+  const { ids, repeated: twiceInFile } = await fileEventIds(meteredReader(reader, reads), file.key);
+  if (twiceInFile || !lookback) return twiceInFile;
   let repeated = false;
   await lookback((id) => {
     if (ids.has(id)) repeated = true;
@@ -270,8 +274,8 @@ async function repeatsWindow(objects: CompactionObjects, file: { key: string; by
  * one of the w partitions before (their event_id column only, as the catalog lists them at that
  * moment). The rule looks only backwards, so the earliest partition holding an event never drops
  * it, whatever order partitions are compacted in and however often: never a row lost, and no two
- * copies within w hours of each other survive. A partition whose only small file repeats the
- * window is rewritten too; without a window, one file is left alone as before.
+ * copies within w hours of each other survive. A partition whose only small file holds an event
+ * twice, or repeats the window, is rewritten too.
  */
 export async function compactPartition(
   ports: { catalog: CompactionCatalog; objects: CompactionObjects; encode: EncodeRows },
@@ -292,10 +296,11 @@ export async function compactPartition(
 
   const files = await catalog.partitionFiles(target.table, target.partition);
   const inputs = files.filter((file) => file.bytes < options.targetBytes);
-  if (inputs.length === 0 || (inputs.length === 1 && !lookback)) return { status: "skipped", ...target, reason: `${inputs.length} file(s) below the target size: nothing to merge` };
+  if (inputs.length === 0) return { status: "skipped", ...target, reason: "0 file(s) below the target size: nothing to merge" };
   const only = inputs.length === 1 ? inputs[0] : undefined;
-  if (only && lookback && !(await repeatsWindow(objects, only, lookback, inputReads))) {
-    return { status: "skipped", ...target, reason: `1 file(s) below the target size, none of its events in the ${lookbackHours} hour(s) before: nothing to merge` };
+  if (only && !(await holdsCopies(objects, only, lookback, inputReads))) {
+    const window = lookback ? `, none of its events in the ${lookbackHours} hour(s) before` : "";
+    return { status: "skipped", ...target, reason: `1 file(s) below the target size, no event twice in it${window}: nothing to merge` };
   }
 
   const rowsIn = inputs.reduce((sum, f) => sum + f.rows, 0);

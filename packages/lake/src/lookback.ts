@@ -284,9 +284,22 @@ export async function visitLookbackEventIds(
   for (const partition of partitions) await visitPartitionEventIds(ports, table, partition, visit, stats, cache);
 }
 
-/** The event_ids of one file (its event_id column only), for a one-file partition's check against the window. */
-export async function fileEventIds(reader: RangeReader, key: string): Promise<Set<string>> {
+/**
+ * The event_ids of one file (its event_id column only) and whether one of them is there more than
+ * once: a one-file partition's check for copies, within itself and against the window.
+ */
+export async function fileEventIds(reader: RangeReader, key: string): Promise<{ ids: Set<string>; repeated: boolean }> {
   const ids = new Set<string>();
-  await visitFileEventIds(key, reader.byteLength, async () => reader, (id) => ids.add(id), undefined);
-  return ids;
+  let repeated = false;
+  await visitFileEventIds(
+    key,
+    reader.byteLength,
+    async () => reader,
+    (id) => {
+      if (ids.has(id)) repeated = true;
+      else ids.add(id);
+    },
+    undefined,
+  );
+  return { ids, repeated };
 }

@@ -161,12 +161,25 @@ describe("the look-back window", () => {
     // Hour 70 has one file and an empty window; hour 71 no longer repeats hour 70.
     expect(await compact(lake, 70)).toMatchObject({ status: "skipped", reason: expect.stringMatching(/nothing to merge/) });
     expect(await compact(lake, 71)).toMatchObject({ status: "skipped", reason: expect.stringMatching(/none of its events in the 1 hour\(s\) before/) });
-    // Without a window a single file is left alone, as before.
+    // Without a window a single file without copies inside is left alone.
     const plain = new MemoryLake();
     plain.put(70, first);
     plain.put(71, [...own, retryOf(first[3]!, 1)]);
-    expect(await compact(plain, 71, 0)).toMatchObject({ status: "skipped", reason: "1 file(s) below the target size: nothing to merge" });
+    expect(await compact(plain, 71, 0)).toMatchObject({ status: "skipped", reason: "1 file(s) below the target size, no event twice in it: nothing to merge" });
   });
+
+  for (const lookbackHours of [1, 0]) {
+    it(`rewrites a partition whose only file holds a retry beside its original, keeping one copy (window ${lookbackHours})`, async () => {
+      // A client resent a batch whose answer it lost, and both copies reached the sink in one roll.
+      const lake = new MemoryLake();
+      const sent = Array.from({ length: 8 }, () => pageView(90));
+      const retried = sent.slice(0, 3).map((row) => retryOf(row, 0.01));
+      lake.put(90, [...sent, ...retried]);
+      expect(reportOf(await compact(lake, 90, lookbackHours))).toMatchObject({ files_in: 1, files_out: 1, rows_in: 11, rows_out: 8, duplicates_removed: 3, lookback_duplicates: 0 });
+      expect(sorted(await lake.ids(90))).toEqual(sorted(idsOf(sent)));
+      expect(await compact(lake, 90, lookbackHours)).toMatchObject({ status: "skipped", reason: expect.stringMatching(/no event twice in it/) });
+    });
+  }
 
   it("inside a partition keeps the copy received first, whatever file it is in", async () => {
     const lake = new MemoryLake();
