@@ -18,6 +18,8 @@ export interface StartStackOptions {
   quiet?: boolean;
   /** Wrangler's local dev registry folder (`WRANGLER_REGISTRY_PATH`); default: wrangler's own. */
   registryDir?: string;
+  /** A file that receives everything wrangler and the Workers print (appended), e.g. for tests that read the logs. */
+  logFile?: string;
   /** How long to wait for `GET /health` to answer 200 (default 180 s). */
   startTimeoutMs?: number;
   /** Progress output (default: `[stack] ...` lines on stdout unless quiet). */

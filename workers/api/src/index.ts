@@ -13,9 +13,7 @@ import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
 import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { lakeLoader } from "./lake-loader.ts";
-import { serveDashboard } from "./dashboard.ts";
-
-const WORKER_NAME = "analytics-api";
+import { createHttpApp } from "./http-app.ts";
 
 type ApiEnv = Env & HotDataEnv;
 
@@ -77,17 +75,10 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   });
 }
 
+const app = createHttpApp(handleGraphQL);
+
 export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/health" && request.method === "GET") {
-      return Response.json({ worker: WORKER_NAME, status: "ok" }, { headers: { "cache-control": "no-store" } });
-    }
-    if (pathname === "/graphql") return handleGraphQL(request, env);
-    if (pathname === "/" || pathname.startsWith("/assets/")) {
-      const dashboard = serveDashboard(request, pathname);
-      if (dashboard) return dashboard;
-    }
-    return jsonError(404, `${WORKER_NAME}: no route for ${request.method} ${pathname}`);
+  fetch(request, env, ctx) {
+    return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<ApiEnv>;
