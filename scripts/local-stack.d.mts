@@ -20,6 +20,11 @@ export interface StartStackOptions {
   registryDir?: string;
   /** A file that receives everything wrangler and the Workers print (appended), e.g. for tests that read the logs. */
   logFile?: string;
+  /**
+   * wrangler's `--log-level` (default `warn`): `info` adds the Workers' `console.log` and `console.info`
+   * lines and one line per request; `warn` keeps only warnings and errors.
+   */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
   /** How long to wait for `GET /health` to answer 200 (default 180 s). */
   startTimeoutMs?: number;
   /** Progress output (default: `[stack] ...` lines on stdout unless quiet). */

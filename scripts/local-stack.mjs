@@ -158,6 +158,7 @@ export async function startStack({
   quiet = false,
   registryDir,
   logFile,
+  logLevel = "warn",
   startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
   log = quiet ? () => {} : (message) => process.stdout.write(`\x1b[36m[stack]\x1b[0m ${message}\n`),
 } = {}) {
@@ -179,7 +180,7 @@ export async function startStack({
     "--port",
     String(port),
     "--log-level",
-    "warn",
+    logLevel,
     "--show-interactive-dev-session=false",
   ];
   log(`starting wrangler dev: router + ${STACK_WORKERS.join(", ")} on ${origin}, state in ${persistTo}`);

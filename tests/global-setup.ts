@@ -95,7 +95,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const producerPort = portFromEnv("E2E_PRODUCER_PORT") ?? (await freePort());
 
   const logFile = join(workDir, "stack.log");
-  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir, logFile });
+  // Everything the Workers log (console.log included, hence `info`), for tests that read the logs.
+  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir, logFile, logLevel: "info" });
 
   // Own process group (stopChild ends workerd with it); the stack's registry, so the producer's
   // service binding finds this stack's analytics-ingestion.

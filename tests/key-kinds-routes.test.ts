@@ -11,15 +11,10 @@
  * exercised by a row below, so a route added to a Worker without a row here fails this file.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { DASHBOARD_ASSETS } from "@edge-analytics/dashboard";
 import { KEY_PERMISSIONS, type KeyKind, type Permission } from "@edge-analytics/worker-kit";
-import type { Hono } from "hono";
-import { inspectRoutes } from "hono/dev";
 import { describe, expect, inject, it, vi } from "vitest";
-import { repoRoot } from "../scripts/wrangler-process.mjs";
-import { WORKERS } from "../scripts/workers.mjs";
+import { registeredRoutes, ROUTED_WORKERS, routePattern } from "./support/worker-routes.ts";
 
 // Loading the Workers' HTTP modules in Node: their Durable Object modules extend classes of the
 // workerd runtime, and compaction imports the zstd encoder as a compiled wasm module; neither is
@@ -36,9 +31,6 @@ const KEYS: Record<KeyKind, string> = {
   secret: "local-dev-key",
   admin: "local-admin-key",
 };
-
-/** Every Worker of the local stack (the router aside: it registers no route of its own but `/health`, and forwards by path). */
-const ROUTED_WORKERS = WORKERS.filter((worker) => worker.stack && worker.name !== "analytics-local");
 
 interface Route {
   /** The Workers whose registered route this row exercises through the stack's origin; `every`: the router's `GET /health` asks each one's. */
@@ -161,33 +153,8 @@ describe("every route answers each key kind as documented", () => {
   );
 });
 
-/** A Worker module's HTTP app factory: `createHttpApp` (the API Worker's takes its GraphQL handler), or the S3 endpoint's `createApp`. */
-type AppFactory = (graphql: (request: Request) => Promise<Response>) => Hono;
-
-async function registeredRoutes(dir: string): Promise<{ method: string; path: string }[]> {
-  const file = [join(repoRoot, dir, "src/http-app.ts"), join(repoRoot, dir, "src/index.ts")].find((candidate) => existsSync(candidate));
-  if (!file) throw new Error(`${dir} has neither src/http-app.ts nor src/index.ts`);
-  // A path computed at run time: the root tsconfig does not type-check the Workers (each has its own Env).
-  const module = (await import(file)) as { createHttpApp?: AppFactory; createApp?: AppFactory };
-  const factory = module.createHttpApp ?? module.createApp;
-  if (!factory) throw new Error(`${file} exports no createHttpApp (or createApp): the route table cannot see this Worker's routes`);
-  const app = factory(async () => new Response(null, { status: 501 }));
-  return inspectRoutes(app)
-    .filter((route) => !route.isMiddleware)
-    .map(({ method, path }) => ({ method, path }));
-}
-
-/** A Hono path pattern as a RegExp over a request's pathname (`:param` one segment, `*` the rest). */
-function patternRegExp(pattern: string): RegExp {
-  const source = pattern
-    .split(/(:[A-Za-z_]+|\*)/)
-    .map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`);
-}
-
 function rowsFor(worker: string, method: string, path: string): Route[] {
-  const matches = patternRegExp(path);
+  const matches = routePattern(path);
   return ROUTES.filter(
     (row) =>
       (row.workers === "every" || row.workers.includes(worker)) &&
@@ -203,8 +170,8 @@ describe("the table covers every route each Worker registers", () => {
     );
   });
 
-  it.each(ROUTED_WORKERS.map((worker) => [worker.name, worker.dir] as const))("%s: each registered route has a row", async (name, dir) => {
-    const routes = await registeredRoutes(dir);
+  it.each(ROUTED_WORKERS.map((worker) => [worker.name, worker] as const))("%s: each registered route has a row", async (name, worker) => {
+    const routes = await registeredRoutes(worker);
     expect(routes.length).toBeGreaterThan(0);
     const missing = routes.filter(({ method, path }) => {
       if (rowsFor(name, method, path).length > 0) return false;

@@ -5,14 +5,14 @@ import { serveDashboard } from "./dashboard.ts";
 export const WORKER_NAME = "analytics-api";
 
 /** The Worker's env as the routes see it: only the GraphQL handler reads it. */
-type AppEnv<E> = { Bindings: E };
+type AppEnv<E extends object> = { Bindings: E };
 
 /**
  * The API Worker's HTTP surface: `/health`, `/graphql` (any method: graphql-yoga answers GET and
  * POST and refuses the rest) and the dashboard at `/` and `/assets/*`. The GraphQL handler is
  * passed in, so this module (and the routes it registers) loads without DuckDB or the catalog.
  */
-export function createHttpApp<E>(graphql: (request: Request, env: E) => Promise<Response>): Hono<AppEnv<E>> {
+export function createHttpApp<E extends object>(graphql: (request: Request, env: E) => Promise<Response>): Hono<AppEnv<E>> {
   const app = new Hono<AppEnv<E>>();
 
   app.get("/health", (c) => c.json({ worker: WORKER_NAME, status: "ok" }, 200, { "cache-control": "no-store" }));

@@ -41,7 +41,10 @@ const yoga = createYoga<GraphQLContext>({
   landingPage: false,
   // Errors inside resolvers are masked: callers see "Unexpected error.", the log has the cause;
   // planner refusals (bad arguments, over budget) are GraphQL errors the caller can act on.
-  maskedErrors: true,
+  // isDev false: yoga would otherwise add the cause's message and stack to the answer whenever
+  // NODE_ENV is "development", which wrangler dev sets, so the local stack answered differently
+  // from a deployed Worker (tests/secrets.test.ts checks no answer carries them).
+  maskedErrors: { isDev: false },
   plugins: [useDocumentLimits(), useAnswerMeta()],
 });
 
