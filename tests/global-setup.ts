@@ -95,8 +95,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const producerPort = portFromEnv("E2E_PRODUCER_PORT") ?? (await freePort());
 
   const logFile = join(workDir, "stack.log");
-  // Everything the Workers log (console.log included, hence `info`), for tests that read the logs.
-  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir, logFile, logLevel: "info" });
+  // Everything the Workers print, for tests that read the logs: wrangler shows console.log only at
+  // level `log` (its levels: error < warn < info < log < debug).
+  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir, logFile, logLevel: "log" });
 
   // Own process group (stopChild ends workerd with it); the stack's registry, so the producer's
   // service binding finds this stack's analytics-ingestion.
