@@ -172,6 +172,9 @@ function document(questions: readonly Question[]): { query: string; variables: R
   return { query: `query Isolation${declarations.length ? `(${declarations.join(", ")})` : ""} { ${parts.join(" ")} }`, variables };
 }
 
+/** Every answer's full text (extensions included), by key: another project's marker must not be anywhere in it. */
+const fullAnswers = new Map<string, string[]>();
+
 /** Each question's answer (its data and its errors' messages) for `key`, by label. */
 async function answers(key: string): Promise<Map<string, string>> {
   const groups: Question[][] = [];
@@ -185,6 +188,7 @@ async function answers(key: string): Promise<Map<string, string>> {
     groups.map(async (group) => {
       const { query, variables } = document(group);
       const answer = await graphql(key, query, variables);
+      fullAnswers.set(key, [...(fullAnswers.get(key) ?? []), JSON.stringify(answer)]);
       group.forEach((question, index) => {
         const errors = (answer.errors ?? []).filter((error) => error.path?.[0] === `q${index}`).map((error) => error.message);
         result.set(question.label, JSON.stringify({ data: answer.data?.[`q${index}`] ?? null, errors }));
@@ -263,6 +267,8 @@ describe("GraphQL: a project never sees another's data, in any field", () => {
         expect(others.get(label), `${label} for ${PROJECTS[other].name} changed when ${PROJECTS[sender].name} sent events`).toBe(before[other].get(label));
         expect(others.get(label)).not.toContain(PROJECTS[sender].marker);
       }
+      // Nor in the extensions: answer meta describes the files read, which hold every project's rows.
+      expect((fullAnswers.get(keys[other]) ?? []).filter((text) => text.includes(PROJECTS[sender].marker))).toEqual([]);
       // The marker itself shows in the answers that carry text (pages, events, names).
       expect([...own.values()].filter((answer) => answer.includes(PROJECTS[sender].marker)).length).toBeGreaterThan(EVENT_TYPES.length);
       before = { ...before, [sender]: own, [other]: others } as typeof before;
