@@ -98,7 +98,7 @@ const NOT_REACHABLE_LOCALLY: ReadonlyArray<{ worker: string; method: string; pat
     worker: "analytics-ingestion",
     method: "POST",
     path: "/admin/flush",
-    why: "locally the router sends POST /admin/flush to the Pipelines stand-in; deployed, ingestion answers it with 409 behind the same admin check as /admin/dead-letters",
+    why: "locally the router sends POST /admin/flush to the Pipelines stand-in; deployed, ingestion answers it (admin key: 409) as workers/ingestion/test/key-kinds.test.ts checks",
   },
 ];
 
