@@ -311,6 +311,25 @@ describe("GraphQL: a project never sees another's data, in any field", () => {
   );
 });
 
+describe("GraphQL answers no page on another origin", () => {
+  it("refuses the preflight and allows no origin on answers", async () => {
+    const preflight = await fetch(`${origin}/graphql`, {
+      method: "OPTIONS",
+      headers: { origin: "https://elsewhere.example", "access-control-request-method": "POST", "access-control-request-headers": "x-api-key, content-type" },
+    });
+    expect(preflight.status).toBe(401);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const answer = await fetch(`${origin}/graphql`, {
+      method: "POST",
+      headers: { origin: "https://elsewhere.example", "content-type": "application/json", "x-api-key": PROJECTS.a.query },
+      body: JSON.stringify({ query: "{ realtime(minutes: 5) { usage { sku } } }" }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("access-control-allow-origin")).toBeNull();
+    expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+});
+
 describe("the catalog is the operator's: no project key reaches any of its endpoints", () => {
   const catalog = ROUTED_WORKERS.find((worker) => worker.name === "analytics-catalog");
   const projectKeys = ["local-pub-key", "local-read-key", "local-dev-key", "other-dev-key"];

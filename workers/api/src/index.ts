@@ -45,6 +45,9 @@ const yoga = createYoga<GraphQLContext>({
   // NODE_ENV is "development", which wrangler dev sets, so the local stack answered differently
   // from a deployed Worker (tests/secrets.test.ts checks no answer carries them).
   maskedErrors: { isDev: false },
+  // No CORS: the dashboard is same-origin, and a preflight (which carries no key) is refused with
+  // 401 before yoga sees it. Yoga's default would echo any Origin with credentials allowed on answers.
+  cors: false,
   plugins: [useDocumentLimits(), useAnswerMeta()],
 });
 
