@@ -18,6 +18,13 @@ export interface StartStackOptions {
   quiet?: boolean;
   /** Wrangler's local dev registry folder (`WRANGLER_REGISTRY_PATH`); default: wrangler's own. */
   registryDir?: string;
+  /** A file that receives everything wrangler and the Workers print (appended), e.g. for tests that read the logs. */
+  logFile?: string;
+  /**
+   * wrangler's `--log-level` (default `warn`: warnings and errors, the Workers' console.warn/error).
+   * `info` adds one line per request and console.info; `log` also the Workers' console.log.
+   */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
   /** How long to wait for `GET /health` to answer 200 (default 180 s). */
   startTimeoutMs?: number;
   /**

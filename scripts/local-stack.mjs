@@ -6,7 +6,7 @@
 // workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (CONTRACT.md,
 // NOTES.md). Used by `npm start` (scripts/stack.mjs), the cross-Worker tests (tests/global-setup.ts)
 // and the benchmarks. Plain ESM on node: built-ins only, so it runs before anything is built.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { pinnedNode, repoRoot, spawnWranglerDev, wranglerCli } from "./wrangler-process.mjs";
@@ -157,6 +157,8 @@ export async function startStack({
   stateDir = join(repoRoot, ".wrangler", "state"),
   quiet = false,
   registryDir,
+  logFile,
+  logLevel = "warn",
   startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
   replaceConfigs = {},
   log = quiet ? () => {} : (message) => process.stdout.write(`\x1b[36m[stack]\x1b[0m ${message}\n`),
@@ -182,7 +184,7 @@ export async function startStack({
     "--port",
     String(port),
     "--log-level",
-    "warn",
+    logLevel,
     "--show-interactive-dev-session=false",
   ];
   log(`starting wrangler dev: router + ${STACK_WORKERS.join(", ")} on ${origin}, state in ${persistTo}`);
@@ -195,6 +197,14 @@ export async function startStack({
   const child = spawnWranglerDev({ args, registryDir });
   child.stdout.on("data", output.push);
   child.stderr.on("data", output.push);
+  // Everything the Workers and wrangler print, in full (the collector keeps only the last lines):
+  // the e2e tests read it to prove no key ever reaches a log.
+  if (logFile) {
+    const file = createWriteStream(logFile, { flags: "a" });
+    child.stdout.on("data", (chunk) => file.write(chunk));
+    child.stderr.on("data", (chunk) => file.write(chunk));
+    child.on("exit", () => file.end());
+  }
   const exited = new Promise((done) => {
     child.on("exit", (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`));
     child.on("error", (error) => done(`spawn error: ${error.message}`));

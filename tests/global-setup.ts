@@ -20,6 +20,8 @@ declare module "vitest" {
     producerOrigin: string;
     /** The stack's persisted state folder (`wrangler r2 object get --local --persist-to` reads it). */
     stackStateDir: string;
+    /** Everything the stack's wrangler and Workers printed so far (stdout and stderr, appended as it comes). */
+    stackLogFile: string;
   }
 }
 
@@ -92,7 +94,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stackPort = portFromEnv("E2E_STACK_PORT") ?? (await freePort());
   const producerPort = portFromEnv("E2E_PRODUCER_PORT") ?? (await freePort());
 
-  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir });
+  const logFile = join(workDir, "stack.log");
+  // Everything the Workers print, for tests that read the logs: wrangler shows console.log only at
+  // level `log` (its levels: error < warn < info < log < debug).
+  const stack = await startStack({ port: stackPort, stateDir, quiet: true, registryDir, logFile, logLevel: "log" });
 
   // Own process group (stopChild ends workerd with it); the stack's registry, so the producer's
   // service binding finds this stack's analytics-ingestion.
@@ -138,5 +143,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("stackOrigin", stack.origin);
   project.provide("producerOrigin", producerOrigin);
   project.provide("stackStateDir", stack.stateDir);
+  project.provide("stackLogFile", logFile);
   return teardown;
 }

@@ -20,6 +20,8 @@ const WRANGLER = "node_modules/.bin/wrangler";
 const SCRIPTS = ["setup-queues.sh", "setup-r2.sh", "setup-pipelines.sh", "set-secrets.sh", "setup-all.sh"] as const;
 type Script = (typeof SCRIPTS)[number];
 const PARTITIONING = "year=%Y/month=%m/day=%d/hour=%H";
+/** The secrets set-secrets.sh puts on each Worker, in order. */
+const SECRET_NAMES = ["API_KEYS", "ADMIN_API_KEY"] as const;
 /** Variables the scripts read; cleared so that the caller's shell cannot change a result. */
 const SCRIPT_ENV = [
   "WRANGLER",
@@ -296,11 +298,19 @@ describe("infrastructure scripts with --dry-run", () => {
     expect(sink && flag(sink, "access-key-id")).toBe("$R2_ACCESS_KEY_ID");
     expect(sink && flag(sink, "secret-access-key")).toBe("$R2_SECRET_ACCESS_KEY");
     const secrets = dryRun("set-secrets.sh");
-    expect(secrets.map((c) => [c.stdinVar, c.args.slice(0, 3).join(" ")])).toEqual([
-      ["API_KEYS", "secret put API_KEYS"],
-      ["ADMIN_API_KEY", "secret put ADMIN_API_KEY"],
-    ]);
-    for (const command of secrets) expect(checkWranglerArgs(command.args).options.get("env")).toEqual(["production"]);
+    // Every Worker that checks keys gets both, with the config and environment README "Deploy" deploys it with.
+    const deployed: [string, string[] | undefined][] = [
+      ["wrangler.jsonc", ["production"]],
+      ["wrangler-api.toml", ["production"]],
+      ["wrangler-catalog.toml", undefined],
+      ["wrangler-compaction.toml", undefined],
+    ];
+    expect(
+      secrets.map((c) => {
+        const { options } = checkWranglerArgs(c.args);
+        return [c.stdinVar, c.args.slice(0, 3).join(" "), options.get("config")?.[0], options.get("env")];
+      }),
+    ).toEqual(deployed.flatMap(([config, env]) => SECRET_NAMES.map((name) => [name, `secret put ${name}`, config, env])));
   });
 
   it("setup-all.sh runs queues, R2, Pipelines, then secrets", () => {
@@ -360,7 +370,7 @@ describe("infrastructure scripts for real, against a fake wrangler", () => {
     expect(first.calls.filter((call) => !isLookup(call)).map((call) => call.args)).toEqual(expected);
     // Secrets reach wrangler on stdin, never as arguments.
     const puts = first.calls.filter((call) => call.args[0] === "secret");
-    expect(puts.map((call) => call.stdin)).toEqual([CREDENTIALS.API_KEYS, CREDENTIALS.ADMIN_API_KEY]);
+    expect(puts.map((call) => call.stdin)).toEqual(Array.from({ length: 4 }, () => [CREDENTIALS.API_KEYS, CREDENTIALS.ADMIN_API_KEY]).flat());
     expect(first.stdout + first.stderr).not.toContain(CREDENTIALS.R2_SECRET_ACCESS_KEY);
     // The deployed stream ids are reported, for wrangler.jsonc's bindings.
     // The stream ids, as the wrangler.jsonc lines that bind them.
@@ -371,10 +381,9 @@ describe("infrastructure scripts for real, against a fake wrangler", () => {
     const second = runReal("setup-all.sh", "account");
     expect(second.status, second.stderr).toBe(0);
     // Setting a secret again is how secrets are updated, so only those repeat.
-    expect(second.calls.filter((call) => !isLookup(call)).map((call) => call.args.slice(0, 3).join(" "))).toEqual([
-      "secret put API_KEYS",
-      "secret put ADMIN_API_KEY",
-    ]);
+    expect(second.calls.filter((call) => !isLookup(call)).map((call) => call.args.slice(0, 3).join(" "))).toEqual(
+      Array.from({ length: 4 }, () => SECRET_NAMES.map((name) => `secret put ${name}`)).flat(),
+    );
     expect(second.stdout).toMatch(/lifecycle rule processed-temp-expire-7d on analytics-processed exists/);
     expect(second.stdout).toMatch(/notification rule analytics-source\/events\/\* -> analytics-lake-notifications exists/);
   });

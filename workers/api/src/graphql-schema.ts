@@ -30,14 +30,16 @@ ${analyticsTypeDefs()}
     topPages(limit: Int = 10): [PageCount!]!
     apiLatency: ApiLatency!
     apiErrors(limit: Int = 20): [PathErrors!]!
-    usage: [UsageTotal!]!
+    usage: [RealtimeUsage!]!
   }
 
   type MinuteCount { minute: String! events: Float! }
   type PageCount { page_url: String! views: Float! sessions: Float! }
   type ApiLatency { p50_ms: Float p95_ms: Float p99_ms: Float requests: Float! }
   type PathErrors { path: String! requests: Float! errors: Float! error_rate: Float! }
-  type UsageTotal { organization_id: String! sku: String! unit: String! quantity: Float! events: Float! }
+  # Not UsageTotal: that is analytics.usage's row type, and two definitions of one name merge into
+  # one type (the lake's rows then failed on this one's non-null "events").
+  type RealtimeUsage { organization_id: String! sku: String! unit: String! quantity: Float! events: Float! }
 `;
 
 interface Window {

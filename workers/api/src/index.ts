@@ -13,9 +13,7 @@ import { type HotDataEnv, hotDataClient } from "./hot-data.ts";
 import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { lakeLoader } from "./lake-loader.ts";
-import { serveDashboard } from "./dashboard.ts";
-
-const WORKER_NAME = "analytics-api";
+import { createHttpApp } from "./http-app.ts";
 
 type ApiEnv = Env & HotDataEnv;
 
@@ -43,7 +41,13 @@ const yoga = createYoga<GraphQLContext>({
   landingPage: false,
   // Errors inside resolvers are masked: callers see "Unexpected error.", the log has the cause;
   // planner refusals (bad arguments, over budget) are GraphQL errors the caller can act on.
-  maskedErrors: true,
+  // isDev false: yoga would otherwise add the cause's message and stack to the answer whenever
+  // NODE_ENV is "development", which wrangler dev sets, so the local stack answered differently
+  // from a deployed Worker (tests/secrets.test.ts checks no answer carries them).
+  maskedErrors: { isDev: false },
+  // No CORS: the dashboard is same-origin, and a preflight (which carries no key) is refused with
+  // 401 before yoga sees it. Yoga's default would echo any Origin with credentials allowed on answers.
+  cors: false,
   plugins: [useDocumentLimits(), useAnswerMeta()],
 });
 
@@ -77,17 +81,10 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   });
 }
 
+const app = createHttpApp(handleGraphQL);
+
 export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/health" && request.method === "GET") {
-      return Response.json({ worker: WORKER_NAME, status: "ok" }, { headers: { "cache-control": "no-store" } });
-    }
-    if (pathname === "/graphql") return handleGraphQL(request, env);
-    if (pathname === "/" || pathname.startsWith("/assets/")) {
-      const dashboard = serveDashboard(request, pathname);
-      if (dashboard) return dashboard;
-    }
-    return jsonError(404, `${WORKER_NAME}: no route for ${request.method} ${pathname}`);
+  fetch(request, env, ctx) {
+    return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<ApiEnv>;

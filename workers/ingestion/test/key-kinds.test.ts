@@ -109,3 +109,20 @@ describe("GET /tracker.js", () => {
     expect(again.status).toBe(304);
   });
 });
+
+// The local stack's router sends POST /admin/flush to the Pipelines stand-in, so the e2e route
+// table (tests/key-kinds-routes.test.ts) cannot reach ingestion's own: it is checked here.
+describe("ingestion's own POST /admin/flush", () => {
+  it.each([
+    [undefined, 401],
+    ["local-dev-key", 403],
+    ["local-read-key", 403],
+    ["local-pub-key", 403],
+    ["local-admin-key", 409],
+  ] as const)("with %s → %i", async (key, status) => {
+    const response = await SELF.fetch(`${ORIGIN}/admin/flush`, { method: "POST", headers: key ? { "x-api-key": key } : {} });
+    const { message } = await errorOf(response);
+    expect(response.status, message).toBe(status);
+    if (status === 409) expect(message).toMatch(/Pipelines writes the lake's files on its own schedule/);
+  });
+});
