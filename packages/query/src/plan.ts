@@ -26,7 +26,10 @@ export interface FilePlan {
   /** Rows in the files read (before row-group pruning and filters): the budget check's figure. */
   rows: number;
   bytes: number;
-  /** The latest event timestamp in any file of the table: how fresh the raw tier is. */
+  /**
+   * The latest event timestamp in any file of the table (every project's): where the realtime tier
+   * starts. Planning only: answers show it to the hour (`AnswerMeta.freshness`).
+   */
   rawThrough: string | null;
 }
 

@@ -49,13 +49,23 @@ export interface SqlRunner {
 
 /** Which tier answered which part of a question, and what it cost: every answer carries it. */
 export interface AnswerMeta {
+  /**
+   * The hours each tier answered, within the range. Lake tiers' bounds are whole hours (the files
+   * read hold every project's rows: exact bounds would date other projects' events).
+   */
   tiers: { tier: "mart" | "raw" | "realtime"; from: string; to: string }[];
+  /** The work done, over files shared by every project: it shows the lake's volume, never its rows (SECURITY.md). */
   files_read: number;
   files_skipped: number;
   row_groups_read: number;
   row_groups_skipped: number;
   bytes_read: number;
   rows_scanned: number;
+  /**
+   * `raw_through`: the start of the hour of the newest event in any raw file (every project's, so no
+   * finer); `realtime_through`: this project's newest event from Analytics Engine; `mart_built_at`:
+   * when dbt last wrote the mart.
+   */
   freshness: { mart_built_at: string | null; raw_through: string | null; realtime_through: string | null };
   cached: boolean;
   duration_ms: number;
@@ -193,15 +203,42 @@ async function streamAggregate(
   }
 }
 
-/** Where the files of one tier put the range's events: the range clipped to the files' timestamps. */
+const HOUR_MS = 3_600_000;
+const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+const ceilHour = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+
+/**
+ * Where the files of one tier put the range's events, to the hour: the range clipped to the hours
+ * of the files' earliest and latest timestamps. A file holds every project's rows, so its exact
+ * min/max would tell a project when another's event happened (to the millisecond, in a sparse
+ * partition); meta says no more than which hours the lake has events in (README "Tiers and freshness").
+ */
 function tierSpan(tier: "mart" | "raw", files: readonly PlannedFile[], range: TimeRange): AnswerMeta["tiers"][number] | undefined {
   const own = files.filter((file) => file.tier === tier);
   if (own.length === 0) return undefined;
-  const mins = own.map((file) => (file.min_timestamp ? Date.parse(file.min_timestamp) : range.fromMs));
-  const maxs = own.map((file) => (file.max_timestamp ? Date.parse(file.max_timestamp) + 1 : range.toMs));
+  const mins = own.map((file) => (file.min_timestamp ? floorHour(Date.parse(file.min_timestamp)) : range.fromMs));
+  const maxs = own.map((file) => (file.max_timestamp ? ceilHour(Date.parse(file.max_timestamp) + 1) : range.toMs));
   const from = Math.max(range.fromMs, Math.min(...mins));
   const to = Math.min(range.toMs, Math.max(...maxs));
   return { tier, from: new Date(from).toISOString(), to: new Date(Math.max(from, to)).toISOString() };
+}
+
+/**
+ * The lake's raw tier freshness as a client may see it: the start of the hour of the newest event
+ * in any raw file (every project's), never that event's own timestamp. Planning keeps the exact
+ * figure (`TierPlan.rawThrough`) for the realtime tier's boundary.
+ */
+function publicRawThrough(rawThrough: string | null): string | null {
+  return rawThrough === null ? null : new Date(floorHour(Date.parse(rawThrough))).toISOString();
+}
+
+/**
+ * Where a realtime part starts, as a client may see it: its start is the instant after the lake's
+ * newest event (any project's) when the lake reaches into the range, so meta says that event's
+ * hour (as `raw_through`), clamped to the range.
+ */
+function publicRealtimeFrom(range: TimeRange, fromMs: number): string {
+  return new Date(Math.max(range.fromMs, floorHour(fromMs - 1))).toISOString();
 }
 
 /** The meta of an answer computed from the lake (marts and raw files). */
@@ -223,7 +260,7 @@ export function rawMeta(
     row_groups_skipped: stats.rowGroupsSkipped,
     bytes_read: stats.bytesRead,
     rows_scanned: stats.rows,
-    freshness: { mart_built_at: plan.martBuiltAt, raw_through: plan.rawThrough, realtime_through: null },
+    freshness: { mart_built_at: plan.martBuiltAt, raw_through: publicRawThrough(plan.rawThrough), realtime_through: null },
     cached: false,
     duration_ms: timings.durationMs,
     load_ms: timings.loadMs,
@@ -320,7 +357,7 @@ export async function runRawAggregate<Row extends Record<string, unknown>>(
   const timings = { durationMs: Math.round(finished - started), loadMs: Math.round(sqlStarted - loadStarted), sqlMs: Math.round(sqlFinished - sqlStarted) };
   const meta = rawMeta(spec.range, loadedPlan, stats, deps.engine, timings);
   if (realtimePart) {
-    meta.tiers.push({ tier: "realtime", from: new Date(realtimePart.fromMs).toISOString(), to: new Date(realtimePart.toMs).toISOString() });
+    meta.tiers.push({ tier: "realtime", from: publicRealtimeFrom(spec.range, realtimePart.fromMs), to: new Date(realtimePart.toMs).toISOString() });
     meta.freshness.realtime_through = realtimePart.throughMs === null ? null : new Date(realtimePart.throughMs).toISOString();
   }
   if (notes.length > 0) meta.notes = notes;

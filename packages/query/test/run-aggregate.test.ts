@@ -77,6 +77,43 @@ describe("runRawAggregate", () => {
     });
   });
 
+  it("meta dates nothing finer than the hour: another project's event in a sparse hour changes no span nor raw_through, while the realtime tier still starts right after it", async () => {
+    const NOW = Date.parse("2024-01-10T12:00:00.000Z");
+    const day = resolveTimeRange({ start: "2024-01-10", end: "2024-01-10" });
+    const own = file("own", "2024-01-10T10:05:00.000Z", "2024-01-10T10:05:00.000Z");
+    const theirs = file("theirs", "2024-01-10T10:45:30.250Z", "2024-01-10T10:45:30.250Z");
+    async function ask(files: CatalogFileRef[]) {
+      const asked: number[] = [];
+      const answer = await runRawAggregate(
+        { type: "page_view", projectId: "local", range: day, dimensions: [], metrics: ["view_count"], limit: 10 },
+        {
+          catalog: { files: async (table) => (table === "page_views" ? files : []) },
+          loader: { load: async () => ({ name: "r", stats: { rows: 1, rowGroupsRead: 1, rowGroupsSkipped: 0, bytesRead: 1 }, release: async () => undefined }) },
+          engine: { query: async <T>() => [] as T[] },
+          budget: { maxRows: 1000 },
+          realtime: { aggregate: async (question) => (asked.push(question.fromMs), []) },
+          now: () => NOW,
+        },
+      );
+      return { asked, meta: answer.meta };
+    }
+    const alone = await ask([own]);
+    const shared = await ask([own, theirs]);
+    // The realtime boundary is exact (no gap, no double counting) ...
+    expect(alone.asked).toEqual([Date.parse("2024-01-10T10:05:00.001Z")]);
+    expect(shared.asked).toEqual([Date.parse("2024-01-10T10:45:30.251Z")]);
+    // ... but what the answer says is hours, the same with or without the other project's event.
+    const dated = ({ tiers, freshness }: typeof alone.meta) => ({ tiers, freshness });
+    expect(dated(alone.meta)).toEqual({
+      tiers: [
+        { tier: "raw", from: "2024-01-10T10:00:00.000Z", to: "2024-01-10T11:00:00.000Z" },
+        { tier: "realtime", from: "2024-01-10T10:00:00.000Z", to: "2024-01-10T12:01:00.000Z" },
+      ],
+      freshness: { mart_built_at: null, raw_through: "2024-01-10T10:00:00.000Z", realtime_through: null },
+    });
+    expect(dated(shared.meta)).toEqual(dated(alone.meta));
+  });
+
   it("refuses a question over the budget before reading anything, saying how to narrow it", async () => {
     const { calls, deps } = harness();
     const error = await runRawAggregate(spec, { ...deps, budget: { maxRows: 29 } }).catch((e: unknown) => e);
@@ -219,14 +256,14 @@ describe("planTiers: marts where dbt has caught up, raw files elsewhere", () => 
     expect(answer.meta.tiers.map((t) => t.tier)).toEqual(["raw"]);
   });
 
-  it("meta names each tier with the span of its files in the range", async () => {
+  it("meta names each tier with the hours of its files in the range", async () => {
     const catalog: LakeFileCatalog = { files: async (table) => (table === "page_views" ? RAW : MART) };
     const loader: RawLoader = { load: async () => ({ name: "r", stats: { rows: 39, rowGroupsRead: 4, rowGroupsSkipped: 0, bytesRead: 1 }, release: async () => undefined }) };
     const engine: SqlRunner = { query: async <T>() => [] as T[] };
     const answer = await runRawAggregate({ type: "page_view", projectId: "p", range: DAY, dimensions: [], metrics: ["view_count"], limit: 10 }, { catalog, loader, engine, budget: { maxRows: 1000 } });
     expect(answer.meta.tiers).toEqual([
-      { tier: "mart", from: at("08"), to: "2024-01-10T08:59:00.001Z" },
-      { tier: "raw", from: at("09"), to: "2024-01-10T10:59:00.001Z" },
+      { tier: "mart", from: at("08"), to: at("09") },
+      { tier: "raw", from: at("09"), to: at("11") },
     ]);
     expect(answer.meta.freshness.mart_built_at).toBe(at("09", 30));
   });
