@@ -130,6 +130,8 @@ describe("GraphQL analytics over the lake, on the stack", () => {
     expect(meta?.files_read).toBeGreaterThan(0);
     expect(meta?.rows_scanned).toBeGreaterThan(0);
     expect(meta?.freshness.raw_through).not.toBeNull();
+    // To the hour: the files hold every project's rows (README "Tiers and freshness").
+    expect(Date.parse(String(meta?.freshness.raw_through)) % 3_600_000).toBe(0);
   });
 
   it("another project's key sees only its own pages", async () => {

@@ -30,6 +30,9 @@ const origin = inject("stackOrigin");
 
 /** A day no other test sends events for, so each project's answers there are its own. */
 const DAY = "2023-08-14";
+/** Another such day, where both projects' events share one sparse hour. */
+const SPARSE_DAY = "2023-08-15";
+const HOUR_MS = 3_600_000;
 
 const PROJECTS = {
   a: { name: "local", send: "local-dev-key", query: "local-read-key", marker: `isoa${randomUUID().slice(0, 8)}` },
@@ -140,9 +143,18 @@ const QUESTIONS = schemaQuestions();
 /** The document limits (packages/graphql: 8 analytics fields, 20 aliases): questions travel in groups. */
 const PER_DOCUMENT = 8;
 
+/** An answer's meta (`extensions.meta`, README "Tiers and freshness"): the parts that date anything. */
+interface Meta {
+  tiers?: { tier: string; from: string; to: string }[];
+  freshness?: { mart_built_at: string | null; raw_through: string | null; realtime_through: string | null };
+  notes?: string[];
+  files_read?: number;
+}
+
 interface GraphQLAnswer {
   data?: Record<string, Record<string, unknown> | null> | null;
   errors?: { message: string; path?: (string | number)[] }[];
+  extensions?: { meta?: Record<string, Meta> };
 }
 
 /** Asks a document; `statuses` are the HTTP answers allowed (GraphQL over HTTP answers 400 for variables that fail validation). */
@@ -174,11 +186,19 @@ function document(questions: readonly Question[]): { query: string; variables: R
 
 /** Every answer's full text (extensions included), by key: another project's marker must not be anywhere in it. */
 const fullAnswers = new Map<string, string[]>();
+/** The meta of each question's answers (by path under its alias) in the last `answers` for a key, by label. */
+const metas = new Map<string, Map<string, Record<string, Meta>>>();
 
-/** Each question's answer (its data and its errors' messages) for `key`, by label. */
-async function answers(key: string): Promise<Map<string, string>> {
+/** The questions over `day` instead of DAY. */
+const questionsOn = (day: string): Question[] =>
+  QUESTIONS.map((question) => ({ ...question, args: question.args.map((arg) => (arg.value === INPUTS.TimeRange ? { ...arg, value: { start: day, end: day } } : arg)) }));
+
+/** Each question's answer (its data and its errors' messages) for `key`, by label; their meta in `metas`. */
+async function answers(key: string, questions: readonly Question[] = QUESTIONS): Promise<Map<string, string>> {
   const groups: Question[][] = [];
-  for (const question of QUESTIONS) {
+  const byLabel = new Map<string, Record<string, Meta>>();
+  metas.set(key, byLabel);
+  for (const question of questions) {
     const group = groups.at(-1);
     if (group && group.filter((q) => q.analytics).length < PER_DOCUMENT) group.push(question);
     else groups.push([question]);
@@ -190,6 +210,8 @@ async function answers(key: string): Promise<Map<string, string>> {
       const answer = await graphql(key, query, variables);
       fullAnswers.set(key, [...(fullAnswers.get(key) ?? []), JSON.stringify(answer)]);
       group.forEach((question, index) => {
+        const own = Object.entries(answer.extensions?.meta ?? {}).filter(([path]) => path.startsWith(`q${index}.`));
+        byLabel.set(question.label, Object.fromEntries(own.map(([path, meta]) => [path.slice(path.indexOf(".") + 1), meta])));
         const errors = (answer.errors ?? []).filter((error) => error.path?.[0] === `q${index}`).map((error) => error.message);
         result.set(question.label, JSON.stringify({ data: answer.data?.[`q${index}`] ?? null, errors }));
       });
@@ -198,8 +220,27 @@ async function answers(key: string): Promise<Map<string, string>> {
   return result;
 }
 
-/** One event of every type for a project, on DAY, its marker in each free-text field. */
-async function sendEvents(side: Side): Promise<void> {
+/**
+ * The instants a lake answer's meta gives that could date another project's events (the lake's
+ * files hold every project's rows): tier bounds other than the realtime tier's end (this request's
+ * clock) and the raw tier's freshness.
+ */
+function lakeInstants(meta: Meta): string[] {
+  const bounds = (meta.tiers ?? []).flatMap((tier) => (tier.tier === "realtime" ? [tier.from] : [tier.from, tier.to]));
+  return [...bounds, ...(meta.freshness?.raw_through ? [meta.freshness.raw_through] : [])];
+}
+
+/** What a key's answers say about when: tiers, freshness and notes, without the work done (files, bytes, time). */
+function dated(key: string): Record<string, Record<string, Pick<Meta, "tiers" | "freshness" | "notes">>> {
+  return Object.fromEntries(
+    [...(metas.get(key) ?? [])].map(([label, byPath]) => [label, Object.fromEntries(Object.entries(byPath).map(([path, { tiers, freshness, notes }]) => [path, { tiers, freshness, notes }]))]),
+  );
+}
+
+const filesRead = (key: string) => [...(metas.get(key)?.values() ?? [])].flatMap((byPath) => Object.values(byPath)).reduce((sum, meta) => sum + (meta.files_read ?? 0), 0);
+
+/** One event of every type for a project, on DAY (type i at hour 1i), its marker in each free-text field. */
+async function sendEvents(side: Side, timestamp: (i: number) => string = (i) => `${DAY}T1${i}:15:00.000Z`): Promise<void> {
   const { marker, send } = PROJECTS[side];
   const text: { [T in EventType]: Record<string, unknown> } = {
     page_view: { page_url: `https://${marker}.example/${marker}`, page_title: marker, referrer: `https://${marker}.example/ref` },
@@ -212,7 +253,7 @@ async function sendEvents(side: Side): Promise<void> {
   };
   const events = EVENT_TYPES.map((type, i) =>
     makeEvent(type, {
-      timestamp: `${DAY}T1${i}:15:00.000Z`,
+      timestamp: timestamp(i),
       session_id: `${marker}-session`,
       user_id: `${marker}-user`,
       properties: { marker },
@@ -269,10 +310,34 @@ describe("GraphQL: a project never sees another's data, in any field", () => {
       }
       // Nor in the extensions: answer meta describes the files read, which hold every project's rows.
       expect((fullAnswers.get(keys[other]) ?? []).filter((text) => text.includes(PROJECTS[sender].marker))).toEqual([]);
+      // Nor when they happened: the meta dates the lake to the hour at most (the sender's events are at :15).
+      const instants = [...(metas.get(keys[other])?.values() ?? [])].flatMap((byPath) => Object.values(byPath).flatMap(lakeInstants));
+      expect(instants.length).toBeGreaterThan(QUESTIONS.filter((question) => question.analytics).length);
+      expect(instants.filter((instant) => Date.parse(instant) % HOUR_MS !== 0)).toEqual([]);
       // The marker itself shows in the answers that carry text (pages, events, names).
       expect([...own.values()].filter((answer) => answer.includes(PROJECTS[sender].marker)).length).toBeGreaterThan(EVENT_TYPES.length);
       before = { ...before, [sender]: own, [other]: others } as typeof before;
     }
+  });
+
+  it("another project's event in a sparse hour of a question's range leaves its answer meta as it was, but for the work done", { timeout: 120_000 }, async () => {
+    const questions = questionsOn(SPARSE_DAY);
+    const other = PROJECTS.b.query;
+    // The other project's events at 10:05, one of each type, alone in their hour.
+    await sendEvents("b", () => `${SPARSE_DAY}T10:05:00.000Z`);
+    await flushLake(origin);
+    await answers(other, questions);
+    const before = { dated: dated(other), files: filesRead(other) };
+    // This project's, in the same hour, at an instant the other must not learn.
+    await sendEvents("a", () => `${SPARSE_DAY}T10:45:30.250Z`);
+    await flushLake(origin);
+    const texts = await answers(other, questions);
+    // Its files are read for the other project's questions (they hold both projects' rows)...
+    expect(filesRead(other)).toBeGreaterThan(before.files);
+    // ... and nothing the meta says about when changed: tier spans, raw_through and notes are to the hour.
+    expect(dated(other)).toEqual(before.dated);
+    expect(JSON.stringify(dated(other))).toContain(`${SPARSE_DAY}T10:00:00.000Z`);
+    expect([...texts.values(), ...(fullAnswers.get(other) ?? [])].filter((text) => text.includes("10:45:30"))).toEqual([]);
   });
 
   /** Arguments that name fields: where a caller could try to name `project_id`. */
