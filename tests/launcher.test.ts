@@ -109,9 +109,11 @@ async function gone(launched: Launched, groups: number[], since: number): Promis
 
 type Ending = "Ctrl-C (SIGINT to the group)" | "SIGTERM to dev.mjs" | "SIGKILL of dev.mjs" | "SIGKILL of stack.mjs";
 
+// Ctrl-C or SIGTERM: 0 once the stack has started, 130 when it arrives while startStack is still
+// finishing (GET /health already answers then); either way nothing may be left behind.
 const endings: { name: Ending; end: (dev: number) => void; exit: RegExp }[] = [
-  { name: "Ctrl-C (SIGINT to the group)", end: (dev) => process.kill(-dev, "SIGINT"), exit: /^code 0$/ },
-  { name: "SIGTERM to dev.mjs", end: (dev) => process.kill(dev, "SIGTERM"), exit: /^code 0$/ },
+  { name: "Ctrl-C (SIGINT to the group)", end: (dev) => process.kill(-dev, "SIGINT"), exit: /^code (0|130)$/ },
+  { name: "SIGTERM to dev.mjs", end: (dev) => process.kill(dev, "SIGTERM"), exit: /^code (0|130)$/ },
   { name: "SIGKILL of dev.mjs", end: (dev) => process.kill(dev, "SIGKILL"), exit: /^signal SIGKILL$/ },
   // dev.mjs then exits 1: its child died by a signal.
   { name: "SIGKILL of stack.mjs", end: (dev) => process.kill(stackLauncherPid(dev), "SIGKILL"), exit: /^code 1$/ },
