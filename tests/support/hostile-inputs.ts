@@ -340,7 +340,6 @@ export function contentType(right: string): fc.Arbitrary<string | undefined> {
         "application/octet-stream",
         "application/jsonx",
         "json",
-        "application/json\u0000",
         "*/*",
       ),
     },

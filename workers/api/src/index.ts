@@ -14,6 +14,7 @@ import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { lakeLoader } from "./lake-loader.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { withJsonReason } from "./json-reason.ts";
 
 const WORKER_NAME = "analytics-api";
 
@@ -58,7 +59,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   const maxRows = Number(env.QUERY_MAX_ROWS ?? DEFAULT_MAX_ROWS) || DEFAULT_MAX_ROWS;
   const maxStreamRows = Math.max(maxRows, Number(env.QUERY_MAX_STREAM_ROWS ?? 0) || 0);
   const hotData = hotDataClient(env);
-  return yoga.fetch(request, {
+  const answer = await yoga.fetch(request, {
     projectId: key.role.projectId,
     hotData,
     analytics: {
@@ -75,6 +76,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
     },
     answerMeta: new Map(),
   });
+  return withJsonReason(answer);
 }
 
 export default {
