@@ -84,6 +84,7 @@ type RequestOf = (marker: string) => FuzzRequest | Promise<FuzzRequest>;
 interface Outcome {
   target: string;
   status: number;
+  ms: number;
   /** Event indexes the 2xx answer listed as rejected. */
   rejected: Set<number>;
   failure?: string;
@@ -609,7 +610,7 @@ function verdict(request: FuzzRequest, status: number, headers: Headers, text: s
   if (status < 200 || (status >= 300 && status < 400)) return `unexpected status ${status}`;
   if (request.mustRefuse && status < 300) return `a request that must be refused got ${status}`;
   // workerd's HTTP server refuses a request line over its limit before any Worker runs (Cloudflare's edge does the same).
-  if (status === 414 && text.trim() === "URI too long") return undefined;
+  if (status === 414 && (text.trim() === "URI too long" || request.method === "HEAD")) return undefined;
   if (request.answer === "s3") {
     if (status < 400) return undefined;
     // A path outside the three buckets is the router's: its JSON 404.
@@ -651,6 +652,7 @@ async function send(index: number, make: RequestOf): Promise<void> {
   let status = 0;
   let failure: string | undefined;
   let rejected = new Set<number>();
+  const started = performance.now();
   try {
     const response = await fetch(`${origin}${request.path}`, { method: request.method, headers: request.headers, ...withBody(request.body), signal: AbortSignal.timeout(60_000) });
     const text = await response.text();
@@ -660,7 +662,7 @@ async function send(index: number, make: RequestOf): Promise<void> {
   } catch (error) {
     failure = `no answer: ${error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error)}`;
   }
-  outcomes[index] = { target: request.target, status, rejected, request, ...(failure === undefined ? {} : { failure }) };
+  outcomes[index] = { target: request.target, status, ms: performance.now() - started, rejected, request, ...(failure === undefined ? {} : { failure }) };
 }
 
 /** Sends every request, CONCURRENCY at a time, in order of index. */
@@ -819,12 +821,14 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         }
       }
 
-      const perTarget: Record<string, { requests: number; statuses: Record<string, number> }> = {};
+      const perTarget: Record<string, { requests: number; statuses: Record<string, number>; total_ms: number; max_ms: number }> = {};
       const histogram: Record<string, number> = {};
       for (const outcome of outcomes) {
         if (!outcome) continue;
-        const entry = (perTarget[outcome.target] ??= { requests: 0, statuses: {} });
+        const entry = (perTarget[outcome.target] ??= { requests: 0, statuses: {}, total_ms: 0, max_ms: 0 });
         entry.requests++;
+        entry.total_ms = Math.round(entry.total_ms + outcome.ms);
+        entry.max_ms = Math.max(entry.max_ms, Math.round(outcome.ms));
         entry.statuses[outcome.status] = (entry.statuses[outcome.status] ?? 0) + 1;
         histogram[outcome.status] = (histogram[outcome.status] ?? 0) + 1;
       }
