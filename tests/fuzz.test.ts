@@ -719,22 +719,32 @@ function validStream(): { stop: () => Promise<{ sent: number; ok: number; status
 }
 
 /** `GET /health` once a second while fuzzing. */
-function healthWatch(): { stop: () => Promise<{ checks: number; ok: number; failures: string[] }> } {
+function healthWatch(): { stop: () => Promise<{ checks: number; ok: number; retried: number; failures: string[] }> } {
   let running = true;
   let checks = 0;
+  let retried = 0;
   let ok = 0;
   const failures: string[] = [];
   const loop = (async () => {
     while (running) {
       checks++;
-      try {
-        const response = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(15_000) });
-        const text = await response.text();
-        if (response.status === 200 && (JSON.parse(text) as { status?: string }).status === "ok") ok++;
-        else failures.push(`${response.status} ${text.slice(0, 300)}`);
-      } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
+      // A connection error is tried once more at once: undici may reuse a keep-alive connection
+      // the server is closing (its "other side closed"), which says nothing of the stack's health;
+      // a stack that is down fails the second try as well.
+      let problem: string | undefined;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          const response = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(15_000) });
+          const text = await response.text();
+          problem = response.status === 200 && (JSON.parse(text) as { status?: string }).status === "ok" ? undefined : `${response.status} ${text.slice(0, 300)}`;
+          break;
+        } catch (error) {
+          problem = error instanceof Error ? `${error.message} (${String((error as { cause?: unknown }).cause ?? "")})` : String(error);
+          if (attempt === 1) retried++;
+        }
       }
+      if (problem === undefined) ok++;
+      else failures.push(problem);
       await new Promise((done) => setTimeout(done, 1_000));
     }
   })();
@@ -742,7 +752,7 @@ function healthWatch(): { stop: () => Promise<{ checks: number; ok: number; fail
     stop: async () => {
       running = false;
       await loop;
-      return { checks, ok, failures };
+      return { checks, ok, retried, failures };
     },
   };
 }
@@ -853,6 +863,12 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         server_errors: serverErrors,
         contract_failures: failures.length,
         failures: failures.slice(0, 50).map((outcome) => describeFailure(outcome as Outcome)),
+        // The whole request of each failure (bodies up to 64 KB), to replay it without the seed.
+        failing_requests: failures.slice(0, 20).map((outcome) => {
+          const { request } = outcome as Outcome;
+          const body = request.body === undefined ? undefined : typeof request.body === "string" ? request.body.slice(0, 65_536) : { hex: Buffer.from(request.body.slice(0, 32_768)).toString("hex") };
+          return { status: (outcome as Outcome).status, method: request.method, path: request.path, headers: request.headers, body };
+        }),
         health: healthResult,
         valid_stream: { ...streamResult, landed: validLanded.size },
         lake: { requests_with_rows: landedFrom.size, violations: lakeViolations.length },
