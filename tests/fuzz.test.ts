@@ -17,7 +17,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { TABLE_NAMES } from "@edge-analytics/event-schema";
+import { EVENT_TYPES, TABLE_NAMES } from "@edge-analytics/event-schema";
+import { dimensionsOf, EVENT_TYPE_OF_METRIC } from "@edge-analytics/query";
 import { AwsClient } from "aws4fetch";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
@@ -85,6 +86,10 @@ interface Outcome {
   target: string;
   status: number;
   ms: number;
+  /** A GraphQL answer with data and no errors: the arguments got through to a resolver's answer. */
+  answered?: boolean;
+  /** The first GraphQL error's message, its variable parts blanked, to see where documents stop. */
+  graphqlError?: string;
   /** Event indexes the 2xx answer listed as rejected. */
   rejected: Set<number>;
   failure?: string;
@@ -255,14 +260,30 @@ const PLAUSIBLE_STRINGS = [
   "2024-01-01", "2024-01-31", "2026-12-01T00:00:00Z", "2099-12-31", "UTC", "Europe/Berlin", "America/St_Johns", "Etc/GMT+14",
 ];
 
+const METRICS = Object.keys(EVENT_TYPE_OF_METRIC);
+const DIMENSIONS = [...new Set(EVENT_TYPES.flatMap((type) => dimensionsOf(type)))];
+const DATES = ["2024-01-01", "2024-01-31", "2026-12-01", "2026-12-31", "2026-12-05T00:00:00Z", "2026-12-05T23:59:59+14:00", "2000-01-01", "2099-12-31"];
+/** Values that fit an argument or input field by its name (the schema's own metric and dimension names). */
+const PLAUSIBLE_BY_NAME: Readonly<Record<string, readonly string[]>> = {
+  start: DATES,
+  end: DATES,
+  timezone: ["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu"],
+  metric: METRICS,
+  metrics: METRICS,
+  dimension: DIMENSIONS,
+  dimensions: DIMENSIONS,
+  groupBy: DIMENSIONS,
+  field: [...METRICS, ...DIMENSIONS],
+};
+
 /** A variable value for `ref`: plausible most of the time, hostile otherwise (the wrong type included). */
-function graphqlValue(types: Map<string, IntrospectedType>, ref: TypeRef, depth = 0): fc.Arbitrary<Json> {
+function graphqlValue(types: Map<string, IntrospectedType>, ref: TypeRef, depth = 0, name = ""): fc.Arbitrary<Json> {
   const hostile = depth > 3 ? hostileString(80) : hostileJson();
-  if (ref.kind === "NON_NULL" && ref.ofType) return graphqlValue(types, ref.ofType, depth);
+  if (ref.kind === "NON_NULL" && ref.ofType) return graphqlValue(types, ref.ofType, depth, name);
   // Input types nest themselves (a filter's `and: [Filter!]`): arbitraries are built eagerly, so stop at a depth.
   if (depth > 4) return fc.constantFrom<Json>(new Obj([]), "x");
   if (ref.kind === "LIST" && ref.ofType) {
-    return fc.oneof({ weight: 5, arbitrary: fc.array(graphqlValue(types, ref.ofType, depth + 1), { maxLength: 4 }) }, { weight: 1, arbitrary: hostile });
+    return fc.oneof({ weight: 5, arbitrary: fc.array(graphqlValue(types, ref.ofType, depth + 1, name), { minLength: name === "metrics" ? 1 : 0, maxLength: 3 }) }, { weight: 1, arbitrary: hostile });
   }
   const type = ref.name ? types.get(ref.name) : undefined;
   let plausible: fc.Arbitrary<Json>;
@@ -273,7 +294,7 @@ function graphqlValue(types: Map<string, IntrospectedType>, ref: TypeRef, depth 
     case "INPUT": {
       const fields = type?.inputFields ?? [];
       plausible = fc
-        .tuple(...fields.map((field) => fc.option(graphqlValue(types, field.type, depth + 1), { nil: undefined, freq: 3 })), fc.array(fc.tuple(hostileKey(), hostileJson()), { maxLength: 1 }))
+        .tuple(...fields.map((field) => (field.type.kind === "NON_NULL" ? graphqlValue(types, field.type, depth + 1, field.name) : fc.option(graphqlValue(types, field.type, depth + 1, field.name), { nil: undefined, freq: 3 }))), fc.oneof({ weight: 4, arbitrary: fc.constant<[string, Json][]>([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(hostileKey(), hostileJson()), { minLength: 1, maxLength: 1 }) }))
         .map(([...values]) => {
           const extra = values.pop() as [string, Json][];
           const entries = fields.flatMap((field, index): [string, Json][] => (values[index] === undefined ? [] : [[field.name, values[index] as Json]]));
@@ -294,10 +315,13 @@ function graphqlValue(types: Map<string, IntrospectedType>, ref: TypeRef, depth 
         .array(fc.tuple(fc.oneof(fc.constantFrom(...PLAUSIBLE_STRINGS, "and", "or", "not"), hostileKey()), fc.oneof(fc.dictionary(fc.constantFrom("eq", "neq", "in", "contains", "starts_with", "gt", "gte", "lt", "lte", "is_set", "like"), hostileJson(), { maxKeys: 2 }), hostileJson())), { maxLength: 3 })
         .map((entries) => new Obj(entries.map(([key, value]) => [key, value instanceof Obj || value === null || typeof value !== "object" || value instanceof Raw || Array.isArray(value) ? value : obj(value as Record<string, Json>)])));
       break;
-    default:
-      plausible = fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...PLAUSIBLE_STRINGS) }, { weight: 2, arbitrary: hostileString(200) });
+    default: {
+      const known = PLAUSIBLE_BY_NAME[name];
+      plausible = known ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: hostileString(200) }) : fc.oneof(fc.constantFrom(...PLAUSIBLE_STRINGS), hostileString(200));
+    }
   }
-  return fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 1, arbitrary: hostile });
+  // Mostly plausible, so a good share of documents get past argument checks into the planner and SQL.
+  return fc.oneof({ weight: 6, arbitrary: plausible }, { weight: 1, arbitrary: hostile });
 }
 
 /** Scalar fields of an object type, for a selection that makes the resolver compute its answer. */
@@ -331,7 +355,7 @@ function graphqlFields(types: Map<string, IntrospectedType>): { path: string[]; 
 function graphqlRequests(types: Map<string, IntrospectedType>): fc.Arbitrary<RequestOf> {
   const fields = graphqlFields(types);
   const fieldCall = fc.constantFrom(...fields).chain((field) =>
-    fc.tuple(...field.args.map((arg) => fc.option(graphqlValue(types, arg.type), { nil: undefined, freq: 6 }))).map((values) => {
+    fc.tuple(...field.args.map((arg) => (arg.type.kind === "NON_NULL" ? graphqlValue(types, arg.type, 0, arg.name) : fc.option(graphqlValue(types, arg.type, 0, arg.name), { nil: undefined, freq: 2 })))).map((values) => {
       const used = field.args.filter((_, index) => values[index] !== undefined || field.args[index]?.type.kind === "NON_NULL");
       const definitions = used.map((arg) => `$${arg.name}: ${typeText(arg.type)}`).join(", ");
       const call = `${field.path.at(-1)}${used.length > 0 ? `(${used.map((arg) => `${arg.name}: $${arg.name}`).join(", ")})` : ""}${field.selection}`;
@@ -351,18 +375,27 @@ function graphqlRequests(types: Map<string, IntrospectedType>): fc.Arbitrary<Req
     fc.array(fc.constant(obj({ query: "{ __typename }" })), { minLength: 0, maxLength: 30 }),
     hostileJson(),
   );
+  // Transport-level breakage (bytes, content type, GET) on a quarter of the requests only, so most
+  // documents reach validation, the planner and SQL.
+  const transport = fc.oneof(
+    { weight: 3, arbitrary: fc.constant({ mangle: (text: string): string | Uint8Array<ArrayBuffer> => text, type: "application/json" as string | undefined, get: false }) },
+    { weight: 1, arbitrary: fc.record({ mangle: byteMangling(), type: contentType("application/json"), get: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }) },
+  );
   return fc
     .record({
       body: fc.oneof({ weight: 6, arbitrary: fieldCall }, { weight: 2, arbitrary: hostileDocument }),
-      mangle: byteMangling(),
-      type: contentType("application/json"),
+      transport,
       key: fc.oneof({ weight: 9, arbitrary: fc.constant(READ) }, { weight: 1, arbitrary: fc.constantFrom(SECRET, PUBLISHABLE, ADMIN, "") }),
-      get: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     })
-    .map(({ body, mangle, type, key, get }) => (marker) => {
-      const text = render(body, marker);
-      if (get) return { target: "POST /graphql", method: "GET", path: `/graphql?query=${encodeURIComponent(text.replace(/[\ud800-\udfff]/g, "\ufffd")).slice(0, 6000)}`, headers: { "x-api-key": key }, answer: "graphql" };
-      return { target: "POST /graphql", method: "POST", path: "/graphql", headers: { "x-api-key": key, ...(type === undefined ? {} : { "content-type": type }) }, body: mangle(text), answer: "graphql" };
+    .map(({ body, transport: { mangle, type, get }, key }) => (marker) => {
+      if (get) {
+        // GET /graphql?query=...&variables=... (GraphQL over HTTP), lone surrogates made encodable.
+        const encode = (text: string) => encodeURIComponent(text.replace(/[\ud800-\udfff]/g, "\ufffd"));
+        const fields = body instanceof Obj ? body.entries : [["query", body] as [string, Json]];
+        const query = fields.map(([name, value]) => `${encode(name)}=${encode(typeof value === "string" ? value : render(value, marker))}`).join("&");
+        return { target: "POST /graphql", method: "GET", path: `/graphql?${query}`.slice(0, 6000), headers: { "x-api-key": key }, answer: "graphql" };
+      }
+      return { target: "POST /graphql", method: "POST", path: "/graphql", headers: { "x-api-key": key, ...(type === undefined ? {} : { "content-type": type }) }, body: mangle(render(body, marker)), answer: "graphql" };
     });
 }
 
@@ -630,11 +663,22 @@ function verdict(request: FuzzRequest, status: number, headers: Headers, text: s
   } catch {
     return `${status} answer is not JSON: ${text.slice(0, 200)}`;
   }
-  const errors = (body as { errors?: { message?: unknown }[] } | null)?.errors;
-  if (request.answer === "graphql" && Array.isArray(errors) && errors.some((error) => error?.message === "Unexpected error.")) return "GraphQL masked internal error (Unexpected error.)";
+  const errors = (body as { errors?: { message?: unknown; extensions?: { originalError?: { message?: unknown } } }[] } | null)?.errors;
+  const masked = request.answer === "graphql" && Array.isArray(errors) ? errors.find((error) => error?.message === "Unexpected error.") : undefined;
+  // Locally (wrangler dev) Yoga adds the cause under extensions.originalError: the lead to the fix.
+  if (masked) return `GraphQL masked internal error (Unexpected error.: ${String(masked.extensions?.originalError?.message ?? "no cause given").slice(0, 300)})`;
   if (status < 400) return undefined;
   const reason = (body as { error?: { message?: unknown } } | null)?.error?.message ?? (Array.isArray(errors) ? errors[0]?.message : undefined);
   return typeof reason === "string" && reason.length > 0 ? undefined : `${status} without a reason: ${text.slice(0, 200)}`;
+}
+
+function firstGraphqlError(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { errors?: { message?: string }[] }).errors?.[0]?.message;
+    return message?.replace(/"[^"]*"/g, '"…"').replace(/\d+/g, "N").slice(0, 90);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Event indexes a 2xx ingestion answer lists as rejected. */
@@ -655,6 +699,8 @@ async function send(index: number, make: RequestOf): Promise<void> {
   let status = 0;
   let failure: string | undefined;
   let rejected = new Set<number>();
+  let answered = false;
+  let graphqlError: string | undefined;
   const started = performance.now();
   try {
     const response = await fetch(`${origin}${request.path}`, { method: request.method, headers: request.headers, ...withBody(request.body), signal: AbortSignal.timeout(60_000) });
@@ -662,10 +708,12 @@ async function send(index: number, make: RequestOf): Promise<void> {
     status = response.status;
     failure = verdict(request, status, response.headers, text);
     if (status < 300) rejected = rejectedIndexes(text);
+    if (request.answer === "graphql" && status === 200) answered = /^\{"data":\{/.test(text) && !text.includes('"errors":');
+    if (request.answer === "graphql") graphqlError = firstGraphqlError(text);
   } catch (error) {
     failure = `no answer: ${error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error)}`;
   }
-  outcomes[index] = { target: request.target, status, ms: performance.now() - started, rejected, request, ...(failure === undefined ? {} : { failure }) };
+  outcomes[index] = { target: request.target, status, ms: performance.now() - started, rejected, answered, ...(graphqlError ? { graphqlError } : {}), request, ...(failure === undefined ? {} : { failure }) };
 }
 
 /** Sends every request, CONCURRENCY at a time, in order of index. */
@@ -861,6 +909,17 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         per_target: perTarget,
         status_histogram: histogram,
         server_errors: serverErrors,
+        graphql_answered_with_data: outcomes.filter((outcome) => outcome?.answered).length,
+        graphql_error_reasons: Object.fromEntries(
+          Object.entries(
+            outcomes.reduce<Record<string, number>>((counts, outcome) => {
+              if (outcome?.graphqlError) counts[outcome.graphqlError] = (counts[outcome.graphqlError] ?? 0) + 1;
+              return counts;
+            }, {}),
+          )
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 25),
+        ),
         contract_failures: failures.length,
         failures: failures.slice(0, 50).map((outcome) => describeFailure(outcome as Outcome)),
         // The whole request of each failure (bodies up to 64 KB), to replay it without the seed.
@@ -876,7 +935,7 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
       console.log(
         `[fuzz] seed ${SEED}: ${summary.requests} requests in ${summary.seconds} s; ` +
           `${Object.entries(perTarget).map(([target, entry]) => `${target} ${entry.requests}`).join(", ")}; ` +
-          `statuses ${JSON.stringify(histogram)}; 5xx ${serverErrors}; contract failures ${failures.length}; ` +
+          `statuses ${JSON.stringify(histogram)}; 5xx ${serverErrors}; contract failures ${failures.length}; GraphQL answered with data ${summary.graphql_answered_with_data}; ` +
           `health ${healthResult.ok}/${healthResult.checks} ok; valid stream ${streamResult.ok}/${streamResult.sent} 202, ${validLanded.size} landed; ` +
           `lake: rows from ${landedFrom.size} accepted requests, ${lakeViolations.length} from refused ones`,
       );

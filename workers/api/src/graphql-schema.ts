@@ -17,7 +17,11 @@ export interface GraphQLContext extends AnalyticsContext {
 }
 
 // The event type enum (generated from the schemas) comes with the analytics type definitions.
-const typeDefs = /* GraphQL */ `
+// Type names must not repeat one of those: createSchema merges same-named types, and the realtime
+// usage type (then also `UsageTotal`) lent its non-null `events` to analytics.usage's rows, which
+// never have it: selecting it was an "Unexpected error." (found by tests/fuzz.test.ts).
+/** The API's type definitions: realtime types and the analytics part (exported for a test of name clashes). */
+export const typeDefs = /* GraphQL */ `
   type Query {
     "Real-time figures from Analytics Engine over the last minutes (sampled; counts are weighted)."
     realtime(minutes: Int = 60): Realtime!
@@ -31,14 +35,14 @@ ${analyticsTypeDefs()}
     topPages(limit: Int = 10): [PageCount!]!
     apiLatency: ApiLatency!
     apiErrors(limit: Int = 20): [PathErrors!]!
-    usage: [UsageTotal!]!
+    usage: [RealtimeUsageTotal!]!
   }
 
   type MinuteCount { minute: String! events: Float! }
   type PageCount { page_url: String! views: Float! sessions: Float! }
   type ApiLatency { p50_ms: Float p95_ms: Float p99_ms: Float requests: Float! }
   type PathErrors { path: String! requests: Float! errors: Float! error_rate: Float! }
-  type UsageTotal { organization_id: String! sku: String! unit: String! quantity: Float! events: Float! }
+  type RealtimeUsageTotal { organization_id: String! sku: String! unit: String! quantity: Float! events: Float! }
 `;
 
 interface Window {

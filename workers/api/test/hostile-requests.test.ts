@@ -44,3 +44,38 @@ describe("hostile GraphQL requests get a reason, never a 500", () => {
     expect(body.errors?.[0]).toMatchObject({ message, extensions: { code: "BAD_USER_INPUT" } });
   });
 });
+
+describe("the schema's types", () => {
+  it("no type is defined twice (createSchema merges same-named types: realtime's usage row gave analytics.usage a non-null field it never fills)", async () => {
+    const { parse } = await import("graphql");
+    const { typeDefs } = await import("../src/graphql-schema.ts");
+    const names = parse(typeDefs).definitions.flatMap((definition) => ("name" in definition && definition.name ? [definition.name.value] : []));
+    expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
+  });
+
+  it("analytics.usage has no `events` field to select (it was an Unexpected error.); realtime.usage keeps its own", async () => {
+    const lake = await graphql({ query: '{ analytics { usage(timeRange: { start: "2024-01-01", end: "2024-01-02" }) { sku events } } }' });
+    expect(lake.body.errors?.[0]?.message).toBe('Cannot query field "events" on type "UsageTotal".');
+    const hot = await graphql({ query: "{ realtime { usage { sku usage_events } } }" });
+    expect(hot.body.errors?.[0]?.message).toBe('Cannot query field "usage_events" on type "RealtimeUsageTotal".');
+  });
+});
+
+describe("GraphQL over GET and form posts", () => {
+  it.each(["%7B%22a", "%5", "%5B%5B%5B", "nope"])("variables=%s (not JSON): 400 with the reason (Yoga's JSON.parse made it a 500)", async (variables) => {
+    const response = await SELF.fetch(`https://api.example/graphql?query=%7B__typename%7D&variables=${variables}`, { headers: READ });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^the "variables" parameter is not valid JSON/);
+  });
+
+  it("extensions that are not JSON, in a form-encoded POST: 400 too", async () => {
+    const response = await SELF.fetch("https://api.example/graphql", { method: "POST", headers: { ...READ, "content-type": "application/x-www-form-urlencoded" }, body: "query=%7B__typename%7D&extensions=%7B" });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^the "extensions" parameter is not valid JSON/);
+  });
+
+  it("readable parameters still reach Yoga", async () => {
+    const response = await SELF.fetch("https://api.example/graphql?query=%7B__typename%7D&variables=%7B%7D", { headers: READ });
+    expect(await response.json()).toEqual({ data: { __typename: "Query" } });
+  });
+});
