@@ -88,6 +88,8 @@ interface Outcome {
   ms: number;
   /** A GraphQL answer with data and no errors: the arguments got through to a resolver's answer. */
   answered?: boolean;
+  /** The answer's first 2,000 characters, kept for failures only. */
+  answerText?: string;
   /** The first GraphQL error's message, its variable parts blanked, to see where documents stop. */
   graphqlError?: string;
   /** Event indexes the 2xx answer listed as rejected. */
@@ -700,6 +702,7 @@ async function send(index: number, make: RequestOf): Promise<void> {
   let failure: string | undefined;
   let rejected = new Set<number>();
   let answered = false;
+  let answerText: string | undefined;
   let graphqlError: string | undefined;
   const started = performance.now();
   try {
@@ -707,13 +710,14 @@ async function send(index: number, make: RequestOf): Promise<void> {
     const text = await response.text();
     status = response.status;
     failure = verdict(request, status, response.headers, text);
+    if (failure !== undefined) answerText = text.slice(0, 2000);
     if (status < 300) rejected = rejectedIndexes(text);
     if (request.answer === "graphql" && status === 200) answered = /^\{"data":\{/.test(text) && !text.includes('"errors":');
     if (request.answer === "graphql") graphqlError = firstGraphqlError(text);
   } catch (error) {
     failure = `no answer: ${error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error)}`;
   }
-  outcomes[index] = { target: request.target, status, ms: performance.now() - started, rejected, answered, ...(graphqlError ? { graphqlError } : {}), request, ...(failure === undefined ? {} : { failure }) };
+  outcomes[index] = { target: request.target, status, ms: performance.now() - started, rejected, answered, ...(graphqlError ? { graphqlError } : {}), ...(answerText === undefined ? {} : { answerText }), request, ...(failure === undefined ? {} : { failure }) };
 }
 
 /** Sends every request, CONCURRENCY at a time, in order of index. */
@@ -926,7 +930,7 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         failing_requests: failures.slice(0, 20).map((outcome) => {
           const { request } = outcome as Outcome;
           const body = request.body === undefined ? undefined : typeof request.body === "string" ? request.body.slice(0, 65_536) : { hex: Buffer.from(request.body.slice(0, 32_768)).toString("hex") };
-          return { status: (outcome as Outcome).status, method: request.method, path: request.path, headers: request.headers, body };
+          return { status: (outcome as Outcome).status, answer: (outcome as Outcome).answerText, method: request.method, path: request.path, headers: request.headers, body };
         }),
         health: healthResult,
         valid_stream: { ...streamResult, landed: validLanded.size },
