@@ -926,10 +926,10 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         ),
         contract_failures: failures.length,
         failures: failures.slice(0, 50).map((outcome) => describeFailure(outcome as Outcome)),
-        // The whole request of each failure (bodies up to 64 KB), to replay it without the seed.
+        // The whole request of each failure (bodies up to 1.2 MB), to replay it without the seed.
         failing_requests: failures.slice(0, 20).map((outcome) => {
           const { request } = outcome as Outcome;
-          const body = request.body === undefined ? undefined : typeof request.body === "string" ? request.body.slice(0, 65_536) : { hex: Buffer.from(request.body.slice(0, 32_768)).toString("hex") };
+          const body = request.body === undefined ? undefined : typeof request.body === "string" ? request.body.slice(0, 1_200_000) : { hex: Buffer.from(request.body.slice(0, 32_768)).toString("hex") };
           return { status: (outcome as Outcome).status, answer: (outcome as Outcome).answerText, method: request.method, path: request.path, headers: request.headers, body };
         }),
         health: healthResult,
