@@ -926,6 +926,12 @@ describe("hostile input never gets a 5xx, never crashes the stack, never lands i
         ),
         contract_failures: failures.length,
         failures: failures.slice(0, 50).map((outcome) => describeFailure(outcome as Outcome)),
+        // The slowest requests: when the stack stalls, the one that began it took longest.
+        slowest: [...outcomes]
+          .filter((outcome): outcome is Outcome => Boolean(outcome))
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 8)
+          .map((outcome) => ({ ms: Math.round(outcome.ms), status: outcome.status, request: describeFailure({ ...outcome, failure: outcome.target }).slice(0, 1500) })),
         // The whole request of each failure (bodies up to 1.2 MB), to replay it without the seed.
         failing_requests: failures.slice(0, 20).map((outcome) => {
           const { request } = outcome as Outcome;
