@@ -31,11 +31,19 @@ interface AggregateArgs {
   includeBots?: boolean | null;
 }
 
+/**
+ * How deep a filter's JSON may nest before the planner reads it: its own shape needs ~12 (and/or
+ * 5 levels, each a list of objects, then field and operator). A `filter: JSON` nested thousands
+ * deep overflowed the stack here, an "Unexpected error." (found by tests/fuzz.test.ts).
+ */
+export const MAX_FILTER_NESTING = 32;
+
 /** Drops the nulls GraphQL gives for absent input fields, so the planner sees only what was set. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
+export function withoutNulls(value: unknown, depth = 0): unknown {
+  if (depth > MAX_FILTER_NESTING) throw new QueryError("BAD_ARGUMENT", `the filter nests more than ${MAX_FILTER_NESTING} levels deep`, "filter");
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)]));
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v, depth + 1)]));
 }
 
 /** A resolver answering an aggregate over one event type from the lake, recording its meta. */

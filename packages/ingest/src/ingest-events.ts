@@ -33,7 +33,12 @@ function projectFor(event: ValidEvent, context: RequestContext): string | FieldE
   return context.keyProjectId;
 }
 
-function rawText(raw: unknown): string {
+/**
+ * What a dead letter keeps of a rejected input: its JSON text, cut to RAW_DEAD_LETTER_BYTES, or a
+ * placeholder when it has none (JSON.stringify throws on nesting thousands deep, which a hostile
+ * body has; the Segment path called it unguarded, a 500 found by tests/fuzz.test.ts).
+ */
+export function rawText(raw: unknown): string {
   try {
     const text = JSON.stringify(raw) ?? String(raw);
     return text.length > RAW_DEAD_LETTER_BYTES ? `${text.slice(0, RAW_DEAD_LETTER_BYTES)}…` : text;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../src/limits.ts";
-import { eventIdForMessageId, mapSegmentMessage, type SegmentCall } from "../src/segment/map-message.ts";
+import { eventIdForMessageId, mapSegmentMessage, SEGMENT_MAX_NESTING, type SegmentCall } from "../src/segment/map-message.ts";
 import { validateEvent } from "../src/validate-event.ts";
 
 const RECEIVED = new Date("2026-12-05T12:00:00.000Z");
@@ -172,5 +172,29 @@ describe("mapSegmentMessage", () => {
     expect(await eventIdForMessageId("node-next-1733400000000-abc")).toBe(a);
     expect(await eventIdForMessageId("node-next-1733400000000-abd")).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+// Found by tests/fuzz.test.ts: flattening recursed once per level, and a message nested a few
+// thousand deep (within the 32 KB message limit) overflowed the stack: a 500 for the whole batch.
+describe("mapSegmentMessage on deeply nested objects", () => {
+  const nested = (depth: number): unknown => JSON.parse(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`);
+
+  // The path of the first object past the limit: `a` repeated, under the field's own prefix.
+  const levels = (prefix: string, count: number) => [...(prefix ? [prefix] : []), ...Array<string>(count).fill("a")].join(".");
+  it.each([
+    ["track", "properties", levels("", SEGMENT_MAX_NESTING)],
+    ["track", "context", levels("context", SEGMENT_MAX_NESTING + 1)],
+    ["identify", "traits", levels("", SEGMENT_MAX_NESTING)],
+    ["track", "extra", levels("extra", SEGMENT_MAX_NESTING)],
+  ] as const)("%s with %s nested 5,000 deep: the message is rejected with its path, nothing thrown", async (call, field, path) => {
+    const mapped = await mapSegmentMessage(call, { event: "Deep", userId: "u1", messageId: "m-deep", [field]: nested(5_000) }, new Date());
+    expect(mapped).toEqual({ ok: false, errors: [{ path, message: `nested more than ${SEGMENT_MAX_NESTING} levels deep` }], messageId: "m-deep" });
+  });
+
+  it(`objects nested ${SEGMENT_MAX_NESTING} levels deep are still flattened`, async () => {
+    const mapped = await mapSegmentMessage("track", { event: "Deep", userId: "u1", properties: nested(SEGMENT_MAX_NESTING) }, new Date());
+    expect(mapped.ok).toBe(true);
+    if (mapped.ok) expect(mapped.event.properties).toMatchObject({ [Array(SEGMENT_MAX_NESTING).fill("a").join(".")]: 1 });
   });
 });

@@ -37,6 +37,17 @@ export class AnalyticsEngineQueryError extends Error {
 }
 
 /**
+ * Whether an error answer says the dataset's table does not exist: Analytics Engine creates a
+ * dataset on its first data point, so until then there is no table to read and every question's
+ * answer is empty. Treated as an error, it made each realtime field of a new deployment (and of
+ * every fresh local stack) an "Unexpected error." (found by tests/fuzz.test.ts).
+ * @example isMissingDatasetAnswer(422, "Table analytics_events does not exist: ...") // true
+ */
+export function isMissingDatasetAnswer(status: number, text: string): boolean {
+  return (status === 400 || status === 404 || status === 422) && /\b(?:table|dataset)\b[^\n]{0,120}\b(?:does not|doesn't) exist|\bunknown (?:table|dataset)\b/i.test(text);
+}
+
+/**
  * The one client of Analytics Engine's SQL API: POSTs the SQL text, Bearer token, and parses the
  * `FORMAT JSON` answer. The stand-in and Cloudflare differ only in `baseUrl`, account and token.
  */
@@ -57,6 +68,7 @@ export class AnalyticsEngineSqlClient {
       new Request(this.endpoint, { method: "POST", headers: { authorization: `Bearer ${this.config.apiToken}` }, body: query.sql }),
     );
     const text = await response.text();
+    if (!response.ok && isMissingDatasetAnswer(response.status, text)) return { meta: [], data: [], rows: 0 };
     if (!response.ok) throw new AnalyticsEngineQueryError(query.name, response.status, text);
     return JSON.parse(text) as AnalyticsEngineJsonResult<Row>;
   }

@@ -5,10 +5,11 @@ import {
   apiErrorRates,
   eventsPerMinute,
   topPages,
+  UnsafeLiteralError,
   usageByOrganizationAndSku,
 } from "@edge-analytics/sql";
 import { type AnalyticsContext, analyticsResolvers, analyticsTypeDefs } from "@edge-analytics/graphql";
-import { createSchema } from "graphql-yoga";
+import { createGraphQLError, createSchema } from "graphql-yoga";
 
 /** What every resolver gets: the caller's project (from its key), the hot-data client and the lake backend. */
 export interface GraphQLContext extends AnalyticsContext {
@@ -16,7 +17,11 @@ export interface GraphQLContext extends AnalyticsContext {
 }
 
 // The event type enum (generated from the schemas) comes with the analytics type definitions.
-const typeDefs = /* GraphQL */ `
+// Type names must not repeat one of those: createSchema merges same-named types, and the realtime
+// usage type (then also `UsageTotal`) lent its non-null `events` to analytics.usage's rows, which
+// never have it: selecting it was an "Unexpected error." (found by tests/fuzz.test.ts).
+/** The API's type definitions: realtime types and the analytics part (exported for a test of name clashes). */
+export const typeDefs = /* GraphQL */ `
   type Query {
     "Real-time figures from Analytics Engine over the last minutes (sampled; counts are weighted)."
     realtime(minutes: Int = 60): Realtime!
@@ -53,7 +58,19 @@ function numeric(row: Row): Row {
   return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]));
 }
 
-async function rows(context: GraphQLContext, query: { name: string; sql: string }): Promise<Row[]> {
+/**
+ * The rows of a hot query. Building it checks the caller's arguments (`minutes`, `limit` within
+ * their bounds): a refusal is the caller's to fix, so it is a GraphQL error with its reason, not a
+ * masked "Unexpected error." (which `realtime { topPages(limit: 0) }` got; found by tests/fuzz.test.ts).
+ */
+async function rows(context: GraphQLContext, build: () => { name: string; sql: string }): Promise<Row[]> {
+  let query: { name: string; sql: string };
+  try {
+    query = build();
+  } catch (error) {
+    if (error instanceof UnsafeLiteralError) throw createGraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
+    throw error;
+  }
   return (await context.hotData.query<Row>(query)).data.map(numeric);
 }
 
@@ -68,15 +85,15 @@ export const schema = createSchema<GraphQLContext>({
     },
     Realtime: {
       eventsPerMinute: (window: Window, args: { eventType?: EventType | null }, context: GraphQLContext) =>
-        rows(context, eventsPerMinute({ projectId: context.projectId, minutes: window.minutes, ...(args.eventType ? { eventType: args.eventType } : {}) })),
+        rows(context, () => eventsPerMinute({ projectId: context.projectId, minutes: window.minutes, ...(args.eventType ? { eventType: args.eventType } : {}) })),
       topPages: (window: Window, args: { limit: number }, context: GraphQLContext) =>
-        rows(context, topPages({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
+        rows(context, () => topPages({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
       apiLatency: async (window: Window, _: unknown, context: GraphQLContext) =>
-        (await rows(context, apiDurationQuantiles({ projectId: context.projectId, minutes: window.minutes })))[0] ?? { requests: 0 },
+        (await rows(context, () => apiDurationQuantiles({ projectId: context.projectId, minutes: window.minutes })))[0] ?? { requests: 0 },
       apiErrors: (window: Window, args: { limit: number }, context: GraphQLContext) =>
-        rows(context, apiErrorRates({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
+        rows(context, () => apiErrorRates({ projectId: context.projectId, minutes: window.minutes, limit: args.limit })),
       usage: (window: Window, _: unknown, context: GraphQLContext) =>
-        rows(context, usageByOrganizationAndSku({ projectId: context.projectId, minutes: window.minutes })),
+        rows(context, () => usageByOrganizationAndSku({ projectId: context.projectId, minutes: window.minutes })),
     },
   },
 });

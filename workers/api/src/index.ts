@@ -14,6 +14,8 @@ import { cacheApiAnswers } from "./answer-cache.ts";
 import { narrowingOnOutOfMemory } from "./engine-budget.ts";
 import { lakeLoader } from "./lake-loader.ts";
 import { createHttpApp } from "./http-app.ts";
+import { unreadableJsonParameters } from "./graphql-params.ts";
+import { withJsonReason } from "./json-reason.ts";
 
 type ApiEnv = Env & HotDataEnv;
 
@@ -59,10 +61,12 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
   if (key.role.kind !== "project") return jsonError(403, "GraphQL answers for one project: use a read or secret key");
   const { success } = await env.RATE_LIMITER.limit({ key: key.keyId });
   if (!success) return jsonError(429, "rate limit exceeded for this API key", { "retry-after": "60" });
+  const unreadable = await unreadableJsonParameters(request);
+  if (unreadable) return unreadable;
   const maxRows = Number(env.QUERY_MAX_ROWS ?? DEFAULT_MAX_ROWS) || DEFAULT_MAX_ROWS;
   const maxStreamRows = Math.max(maxRows, Number(env.QUERY_MAX_STREAM_ROWS ?? 0) || 0);
   const hotData = hotDataClient(env);
-  return yoga.fetch(request, {
+  const answer = await yoga.fetch(request, {
     projectId: key.role.projectId,
     hotData,
     analytics: {
@@ -79,6 +83,7 @@ async function handleGraphQL(request: Request, env: ApiEnv): Promise<Response> {
     },
     answerMeta: new Map(),
   });
+  return withJsonReason(answer);
 }
 
 const app = createHttpApp(handleGraphQL);

@@ -9,7 +9,7 @@ import { assertLoopback } from "./loopback.ts";
 import { listObjectsV1, listObjectsV2 } from "./listing.ts";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from "./multipart.ts";
 import { copyObject, deleteObject, deleteObjects, getObject, headBucket, putObject, type S3Request, xmlResponse } from "./operations.ts";
-import { type Operation, operationOf, parseS3Path } from "./route.ts";
+import { assertKeyLength, type Operation, operationOf, parseS3Path } from "./route.ts";
 import { S3Error } from "./s3-error.ts";
 import { errorXml } from "./s3-xml.ts";
 import { verifySigV4 } from "./sigv4.ts";
@@ -88,6 +88,7 @@ export function createApp(): Hono<AppEnv> {
     if (!bucket) {
       throw new S3Error("NoSuchBucket", `The specified bucket does not exist; this local endpoint serves ${Object.keys(BUCKET_BINDINGS).join(", ")}`, { BucketName: bucketName.slice(0, 100) });
     }
+    assertKeyLength(key);
     const operation = operationOf(request.method, key, url.searchParams, request.headers);
     return OPERATIONS[operation]({
       request,

@@ -3,6 +3,7 @@
  * prefix, delimiter (CommonPrefixes), max-keys, pagination, and `encoding-type=url`.
  */
 import { type S3Request, xmlResponse } from "./operations.ts";
+import { r2Call } from "./r2-errors.ts";
 import { S3Error } from "./s3-error.ts";
 import { s3Xml, type XmlNode } from "./s3-xml.ts";
 import { uriEncode } from "./sigv4.ts";
@@ -57,7 +58,7 @@ function listParameters(s3: S3Request) {
 async function r2List(bucket: R2Bucket, options: R2ListOptions & { limit: number }): Promise<R2Objects> {
   // max-keys=0 is a valid S3 request (an empty page); R2 needs a limit of at least 1.
   if (options.limit === 0) return { objects: [], delimitedPrefixes: [], truncated: false };
-  return bucket.list(options);
+  return r2Call(() => bucket.list(options));
 }
 
 /**

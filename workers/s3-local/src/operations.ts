@@ -7,6 +7,7 @@ import { r2Call } from "./r2-errors.ts";
 import { resolveRange } from "./range.ts";
 import { S3Error } from "./s3-error.ts";
 import { parseDeleteObjects, s3Xml, type XmlNode } from "./s3-xml.ts";
+import { assertKeyLength } from "./route.ts";
 import { decodePathText } from "./sigv4.ts";
 
 /** One request, addressed and authenticated: what every operation works from. */
@@ -121,7 +122,7 @@ function noSuchKey(s3: S3Request): S3Error {
  * `Content-Range: bytes *\/<size>` when the range starts past the end), after the preconditions.
  */
 export async function getObject(s3: S3Request, { headOnly }: { headOnly: boolean }): Promise<Response> {
-  const head = await s3.bucket.head(s3.key);
+  const head = await r2Call(() => s3.bucket.head(s3.key), { Key: s3.key.slice(0, 1024) });
   if (!head) throw noSuchKey(s3);
   const headers = objectHeaders(head);
   if (checkPreconditions(s3.request.headers, head) === "not-modified") {
@@ -201,7 +202,8 @@ export async function copyObject(s3: S3Request): Promise<Response> {
   const sourceKey = decoded.slice(slash + 1);
   const sourceBucket = s3.bucketByName(sourceBucketName);
   if (!sourceBucket) throw new S3Error("NoSuchBucket", "The specified bucket does not exist", { BucketName: sourceBucketName });
-  const original = await sourceBucket.get(sourceKey);
+  assertKeyLength(sourceKey);
+  const original = await r2Call(() => sourceBucket.get(sourceKey), { Key: sourceKey });
   if (!original) throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: sourceKey, BucketName: sourceBucketName });
   const replace = (s3.request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase() === "REPLACE";
   const object = await r2Call(() =>
@@ -216,7 +218,7 @@ export async function copyObject(s3: S3Request): Promise<Response> {
 
 /** DeleteObject: 204 whether or not the key existed (as S3). */
 export async function deleteObject(s3: S3Request): Promise<Response> {
-  await s3.bucket.delete(s3.key);
+  await r2Call(() => s3.bucket.delete(s3.key), { Key: s3.key.slice(0, 1024) });
   return new Response(null, { status: 204 });
 }
 
@@ -225,7 +227,8 @@ export async function deleteObjects(s3: S3Request): Promise<Response> {
   const body = await readVerifiedBody(s3.request, s3.payloadHash);
   const { keys, quiet } = parseDeleteObjects(new TextDecoder().decode(body));
   // One R2 call: it deletes up to 1000 keys, the most parseDeleteObjects lets through (as S3).
-  await s3.bucket.delete(keys);
+  for (const key of keys) assertKeyLength(key);
+  await r2Call(() => s3.bucket.delete(keys));
   const deleted: XmlNode[] = quiet ? [] : keys.map((key) => ({ Key: key }));
   return xmlResponse(s3Xml("DeleteResult", { Deleted: deleted }));
 }

@@ -28,6 +28,19 @@ export interface S3Path {
   key: string;
 }
 
+/** S3's longest object key, in bytes of its UTF-8 (R2's too: a longer name is R2 error 10020). */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * KeyTooLongError (400, as S3) for a key over {@link MAX_KEY_BYTES}: R2 refuses such a name with
+ * an error the binding throws, which reached clients as a 500 InternalError (found by
+ * tests/fuzz.test.ts with a signed GET of a 40,000-character key).
+ */
+export function assertKeyLength(key: string): void {
+  const bytes = new TextEncoder().encode(key).byteLength;
+  if (bytes > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError", `Your key is too long: ${bytes} bytes; the limit is ${MAX_KEY_BYTES}`, { Size: String(bytes), MaxSizeAllowed: String(MAX_KEY_BYTES) });
+}
+
 /** Splits a URL pathname (still percent-encoded) into bucket and decoded key. */
 export function parseS3Path(pathname: string): S3Path {
   const rest = pathname.replace(/^\//, "");
@@ -124,5 +137,13 @@ export function operationOf(method: string, key: string, searchParams: URLSearch
       if (sub.length === 0) return "DeleteObject";
       break;
   }
+  // No S3 operation uses this method on an object (a POST without ?uploads or ?uploadId, PATCH,
+  // ...): S3's 405, a client's mistake, rather than 501, which says the server lacks a feature.
+  if (sub.length === 0 && !copySource && !OBJECT_METHODS.has(method)) {
+    throw new S3Error("MethodNotAllowed", `The specified method is not allowed against this resource: ${method} on an object`, { Method: method.slice(0, 20), ResourceType: "OBJECT" }, { allow: "GET, HEAD, PUT, DELETE" });
+  }
   throw unsupported(method, `${describe}${copySource ? " with x-amz-copy-source" : ""}`);
 }
+
+/** Methods S3 has an object operation for without a sub-resource (OPTIONS: CORS preflight, not implemented here). */
+const OBJECT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);

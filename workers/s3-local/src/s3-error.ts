@@ -22,6 +22,7 @@ export const S3_ERROR_STATUS = {
   KeyTooLongError: 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
+  MethodNotAllowed: 405,
   NoSuchBucket: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,

@@ -380,12 +380,35 @@ describe("what the endpoint does not serve", () => {
     ["PUT", "/analytics-source"],
     ["DELETE", "/analytics-source"],
     ["PUT", "/analytics-source/x?tagging"],
-    ["POST", "/analytics-source/x"],
-    ["PATCH", "/analytics-source/x"],
     ["GET", "/analytics-source/x?partNumber=1"],
   ])("%s %s: 501 NotImplemented", async (method, path) => {
     const response = await send(path, { method, ...(method === "PUT" || method === "POST" || method === "PATCH" ? { body: "" } : {}) });
     expect(await s3Error(response)).toMatchObject({ status: 501, code: "NotImplemented" });
+  });
+
+  // Found by tests/fuzz.test.ts: a method no S3 operation uses on an object was a 501, a 5xx for a client's mistake.
+  it.each([
+    ["POST", "/analytics-source/x"],
+    ["PATCH", "/analytics-source/x"],
+  ])("%s %s: 405 MethodNotAllowed", async (method, path) => {
+    const response = await send(path, { method, body: "" });
+    expect(response.headers.get("allow")).toBe("GET, HEAD, PUT, DELETE");
+    expect(await s3Error(response)).toMatchObject({ status: 405, code: "MethodNotAllowed" });
+  });
+
+  // Found by tests/fuzz.test.ts: R2 refuses a name over 1024 bytes with an error that reached the client as a 500.
+  it.each([
+    ["GET", 1025],
+    ["GET", 40_000],
+    ["PUT", 1025],
+    ["DELETE", 2000],
+  ])("%s of a key of %i bytes: 400 KeyTooLongError", async (method, length) => {
+    const response = await send(`/analytics-processed/${"k".repeat(length)}`, { method, ...(method === "PUT" ? { body: "x" } : {}) });
+    expect(await s3Error(response)).toMatchObject({ status: 400, code: "KeyTooLongError" });
+  });
+
+  it("a key of exactly 1024 bytes is still served (404 NoSuchKey, not too long)", async () => {
+    expect(await s3Error(await send(`/analytics-processed/${"é".repeat(512)}`))).toMatchObject({ status: 404, code: "NoSuchKey" });
   });
 
   it("aws-chunked uploads (STREAMING-* payloads): 501 NotImplemented", async () => {

@@ -152,9 +152,12 @@ describe("request classification", () => {
     ["GET", "", "versions", {}],
     ["PUT", "", "", {}],
     ["OPTIONS", "k", "", {}],
-    ["POST", "k", "", {}],
   ])("%s %s?%s is NotImplemented", (method, key, query, headers) => {
     expect(() => op(method, key, query, headers)).toThrowError(expect.objectContaining({ code: "NotImplemented", status: 501 }));
+  });
+
+  it.each(["POST", "PATCH", "TRACE"])("%s on an object without a sub-resource is MethodNotAllowed (405, a client's mistake)", (method) => {
+    expect(() => op(method, "k")).toThrowError(expect.objectContaining({ code: "MethodNotAllowed", status: 405 }));
   });
 
   it("splits path-style paths into bucket and decoded key", () => {

@@ -1,5 +1,5 @@
 import { IngestError } from "../errors.ts";
-import { type IngestDependencies, type IngestResult, ingestEvents, type RejectedEvent } from "../ingest-events.ts";
+import { type IngestDependencies, type IngestResult, ingestEvents, rawText, type RejectedEvent } from "../ingest-events.ts";
 import type { RequestContext } from "../enrich-event.ts";
 import type { DeadLetter } from "../ports.ts";
 import { mapSegmentMessage, SEGMENT_CALLS, SEGMENT_MAX_MESSAGE_BYTES, type SegmentCall, type SegmentDeviceContext } from "./map-message.ts";
@@ -96,7 +96,7 @@ export async function ingestSegmentMessages(
         receivedAt: receivedAt.toISOString(),
         index: rejection.index,
         errors: rejection.errors,
-        raw: JSON.stringify(messages[rejection.index]?.message ?? null).slice(0, 8 * 1024),
+        raw: rawText(messages[rejection.index]?.message ?? null),
       };
       if (rejection.event_id) letter.eventId = rejection.event_id;
       return letter;

@@ -96,15 +96,31 @@ function eventTimestamp(message: Json, receivedAt: Date): unknown {
 }
 
 /**
+ * How deep a message's objects may nest (Segment's own go 3 deep: `context.campaign.source`).
+ * Flattening recurses per level: a message nested a few thousand deep (still within
+ * SEGMENT_MAX_MESSAGE_BYTES) overflowed the stack, a 500 for the whole request (found by
+ * tests/fuzz.test.ts). Deeper is the message's error, with its path.
+ */
+export const SEGMENT_MAX_NESTING = 16;
+
+/** A message's object nested over {@link SEGMENT_MAX_NESTING} levels, at `path`. */
+class NestedTooDeep extends Error {
+  constructor(readonly path: string) {
+    super(`nested more than ${SEGMENT_MAX_NESTING} levels deep`);
+  }
+}
+
+/**
  * Flattens a Segment object into flat properties: nested objects become dotted keys
  * (`product.id`), arrays JSON text, under `prefix`. Values are not truncated: the event's
  * validation reports a value or a count over the limits with its path.
  */
-function flattenInto(target: Json, source: Json, prefix: string, skip: ReadonlySet<string> = new Set()): void {
+function flattenInto(target: Json, source: Json, prefix: string, skip: ReadonlySet<string> = new Set(), depth = 1): void {
+  if (depth > SEGMENT_MAX_NESTING) throw new NestedTooDeep(prefix);
   for (const [key, value] of Object.entries(source)) {
     if (skip.has(key) || value === undefined) continue;
     const name = prefix ? `${prefix}.${key}` : key;
-    if (isObject(value)) flattenInto(target, value, name);
+    if (isObject(value)) flattenInto(target, value, name, undefined, depth + 1);
     else if (Array.isArray(value)) target[name] = JSON.stringify(value);
     else target[name] = value;
   }
@@ -175,6 +191,17 @@ function screenUrl(context: Json, name: string | undefined): string {
  * @example await mapSegmentMessage("track", { event: "Signed Up", userId: "u1" }, new Date())
  */
 export async function mapSegmentMessage(call: SegmentCall, raw: unknown, receivedAt: Date): Promise<MappedMessage> {
+  try {
+    return await mapMessage(call, raw, receivedAt);
+  } catch (error) {
+    if (!(error instanceof NestedTooDeep)) throw error;
+    const messageId = isObject(raw) ? text(raw.messageId) : undefined;
+    // The path names the level where the limit was crossed, cut to a readable length.
+    return { ok: false, errors: [{ path: error.path.slice(0, 200), message: error.message }], ...(messageId ? { messageId } : {}) };
+  }
+}
+
+async function mapMessage(call: SegmentCall, raw: unknown, receivedAt: Date): Promise<MappedMessage> {
   if (!isObject(raw)) return { ok: false, errors: [{ path: "", message: "each message must be a JSON object" }] };
   const messageId = text(raw.messageId);
   const fail = (path: string, message: string): MappedMessage => ({ ok: false, errors: [{ path, message }], ...(messageId ? { messageId } : {}) });
