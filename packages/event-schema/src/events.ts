@@ -47,8 +47,10 @@ export const projectIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a lowercase slug: a-z, 0-9, '_' or '-', at most 64 characters");
 
-const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
-const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+/** The span an event's `timestamp` may take (epoch ms, end exclusive): nothing in the lake lies outside it. */
+export const EVENT_TIMESTAMP_BOUNDS = { earliestMs: Date.UTC(2000, 0, 1), endMs: Date.UTC(2100, 0, 1) } as const;
+const EARLIEST_TIMESTAMP_MS = EVENT_TIMESTAMP_BOUNDS.earliestMs;
+const LATEST_TIMESTAMP_MS = EVENT_TIMESTAMP_BOUNDS.endMs;
 
 /**
  * ISO-8601 with an offset, within 2000..2099 once normalised to UTC: the lake partitions by
