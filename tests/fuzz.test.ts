@@ -553,7 +553,9 @@ function s3Requests(): fc.Arbitrary<RequestOf> {
       let sentBody: string | undefined = hasBody ? body : undefined;
       const broken = breakage === "body" && !hasBody ? "signature" : breakage;
       if (broken === "signature") headers.authorization = String(headers.authorization).replace(/.$/, (c) => (c === "0" ? "1" : "0"));
-      if (broken === "path") sentPath = `${path}x`;
+      // At the key's start: appended, the change could land in a fragment (a key with "#"), which
+      // is never sent, and the request would go out exactly as signed.
+      if (broken === "path") sentPath = `/${bucket}/x${path.slice(bucket.length + 2)}`;
       if (broken === "date") headers["x-amz-date"] = "20200101T000000Z";
       if (broken === "body") sentBody = `${body}!`;
       if (broken === "payload-hash") headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
