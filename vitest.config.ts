@@ -7,7 +7,7 @@ import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import { blockingBuildAlias } from "./packages/query-engine/src/workerd-fixes.ts";
 
-/** Keys the Worker tests use: the CONTRACT keys (every kind) plus ones reserved for the rate-limit, SQL and lake tests. */
+/** Keys the Worker tests use: the local keys (every kind, README "Keys") plus ones reserved for the rate-limit, SQL and lake tests. */
 const TEST_API_KEYS = JSON.stringify({
   "local-dev-key": "local",
   "other-dev-key": "other",

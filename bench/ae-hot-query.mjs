@@ -37,7 +37,7 @@ const WINDOW_MINUTES = 60;
 const MARGIN_MS = 5 * 60_000;
 const SPAN_MS = WINDOW_MINUTES * 60_000 - MARGIN_MS;
 const SQL_PATH = "/client/v4/accounts/local/analytics_engine/sql";
-/** The admin key of CONTRACT.md (bench/ae-query-worker/wrangler.jsonc sets it as a var). */
+/** The local admin key (README "Keys"; bench/ae-query-worker/wrangler.jsonc sets it as a var). */
 const ADMIN_KEY = "local-admin-key";
 const NOISY_OTHER_CORES = 0.15;
 

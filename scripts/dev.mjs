@@ -6,7 +6,8 @@
 // so it is plain ESM using only node: built-ins. It provisions what the project needs:
 //   1. bun (the package manager), from the npm registry into .tools/ (a binary in an npm package);
 //   2. the workspace dependencies with `bun install`, which brings the pinned Node 22 runtime
-//      (the `node` devDependency) because current wrangler refuses Node < 22.12 (NOTES.md);
+//      (the `node` devDependency) because current wrangler refuses Node < 22.12
+//      (`Wrangler requires at least Node.js v22.12.0`);
 //   3. .dev.vars from .dev.vars.example (local keys; deployed Workers use secrets);
 //   4. the Python venv .venv with the pinned dbt, dbt-duckdb and DuckDB's httpfs extension
 //      (scripts/python-venv.mjs; skipped while dbt/requirements.txt is unchanged);

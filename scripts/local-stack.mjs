@@ -3,9 +3,9 @@
 // Pipelines and Analytics Engine stand-ins), sharing one persisted state folder.
 //
 // Why one process: all four Workers must see the same local R2 and Durable Object state, and two
-// workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (CONTRACT.md,
-// NOTES.md). Used by `npm start` (scripts/stack.mjs), the cross-Worker tests (tests/global-setup.ts)
-// and the benchmarks. Plain ESM on node: built-ins only, so it runs before anything is built.
+// workerd processes on one state folder fail with `SQLITE_BUSY database is locked` (README
+// "Architecture"). Used by `npm start` (scripts/stack.mjs), the cross-Worker tests
+// (tests/global-setup.ts) and the benchmarks. Plain ESM on node: built-ins only, so it runs before anything is built.
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -67,7 +67,7 @@ function claimStateDir(stateDir, port) {
   return () => rmSync(lockFile, { force: true });
 }
 
-/** `wrangler dev` reads each Worker's local secrets (the CONTRACT.md keys) from .dev.vars beside its config. */
+/** `wrangler dev` reads each Worker's local secrets (the local keys, README "Keys") from .dev.vars beside its config. */
 function ensureDevVars(log) {
   const target = join(repoRoot, ".dev.vars");
   if (!existsSync(target)) {
@@ -78,7 +78,7 @@ function ensureDevVars(log) {
 }
 
 // Offline, miniflare warns with a stack trace each start that it could not fetch `Request.cf`
-// and uses a placeholder: harmless (NOTES.md), so the echo says so once instead.
+// and uses a placeholder `cf`: harmless, so the echo says so once instead.
 const CF_WARNING = /Unable to fetch the `Request\.cf` object/;
 const CF_WARNING_DETAIL = /^\s*(Error: getaddrinfo \w+ workers\.cloudflare\.com|at )/;
 

@@ -3,7 +3,7 @@
 // on one local origin, with persisted state and a month of demo traffic loaded once (so the
 // dashboard at / opens full; scripts/demo-traffic.mjs). Foreground
 // until Ctrl-C. STACK_PORT and STACK_STATE_DIR override the port (8787) and the state folder
-// (.wrangler/state at the repository root, where CONTRACT.md says local state lives).
+// (.wrangler/state at the repository root, where README "Quick start" says local state lives).
 import { join, resolve } from "node:path";
 import { loadDemoTrafficOnce } from "./demo-traffic.mjs";
 import { repoRoot, startStack } from "./local-stack.mjs";

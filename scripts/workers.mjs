@@ -30,7 +30,7 @@ export const WORKERS = [
   { name: "example-producer", config: "examples/producer-worker/wrangler.jsonc", dir: "examples/producer-worker", deploy: false },
 ];
 
-/** Cloudflare's Worker size limit on the Workers Paid plan, gzipped (NOTES.md). */
+/** Cloudflare's Worker size limit on the Workers Paid plan, gzipped (Cloudflare's Workers limits docs; README "Tests"). */
 export const PAID_PLAN_GZIP_LIMIT_BYTES = 10 * 1024 * 1024;
 
 /** The configs of the local stack's one `wrangler dev` process, router first. */

@@ -24,7 +24,7 @@ vi.mock("@foxglove/wasm-zstd/dist/wasm-zstd.wasm", () => ({ default: {} }));
 
 const origin = inject("stackOrigin");
 
-/** The CONTRACT keys, one per kind. */
+/** The local keys (README "Keys"), one per kind. */
 const KEYS: Record<KeyKind, string> = {
   publishable: "local-pub-key",
   read: "local-read-key",

@@ -1,6 +1,6 @@
 /**
  * The lake end to end on the real local stack: events of every type over HTTP, `POST /admin/flush`,
- * the Parquet objects fetched with `wrangler r2 object get --local` (CONTRACT.md) and read with
+ * the Parquet objects fetched with `wrangler r2 object get --local` (README "The lake (R2)") and read with
  * hyparquet (an independent reader), and the catalog and costs compared with what is in R2.
  */
 import { execFile } from "node:child_process";
@@ -62,7 +62,7 @@ describe("events reach the lake as Parquet, and the catalog agrees with R2", () 
     expect((await fetch(`${origin}/admin/flush`, { method: "POST", headers: { "x-api-key": "local-dev-key" } })).status).toBe(403);
   });
 
-  it("writes every accepted event, with the values sent, under the CONTRACT layout (once: no resend, no injected duplicate)", async () => {
+  it("writes every accepted event, with the values sent, under the lake layout (once: no resend, no injected duplicate)", async () => {
     const sent = await fetch(`${origin}/events`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": "local-dev-key", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" },

@@ -40,7 +40,7 @@ const BLOCK_ROWS = 1024;
 /**
  * Builds the Arrow table of an event type's lake rows (schema `arrowSchemaFor(type)`, one record
  * batch) straight from typed arrays with `makeData`: apache-arrow's `vectorFromArray` and Builders
- * generate code with `new Function`, which workerd forbids (NOTES.md), and are slower anyway.
+ * generate code with `new Function`, which workerd forbids, and are slower anyway.
  * Throws a {@link LakeRowError} for a row of the wrong length, a null in a non-nullable column or
  * a value of the wrong kind.
  * @example lakeRowsToArrow("custom", [["custom", id, "2024-01-15T10:30:00.000Z", ...]]).numRows // 1

@@ -78,7 +78,7 @@ function outputCollector(name, echo) {
         firstSuppressed ||= line.trim();
         continue;
       }
-      // Offline, miniflare warns that it could not fetch Request.cf (harmless, NOTES.md), with a stack.
+      // Offline, miniflare warns that it could not fetch Request.cf (harmless), with a stack.
       if (/Unable to fetch the `?Request\.cf`? object/.test(line)) {
         skippingCfWarning = true;
         continue;
@@ -123,7 +123,7 @@ export function processTreeCpuSeconds(pid) {
 /**
  * Starts `wrangler dev` for one config on a free port of 127.0.0.1, with a fresh temporary state
  * folder (`--persist-to`), `--log-level warn` (the per-request log line costs ~25% of local
- * throughput, NOTES.md) and a private dev registry (a bench Worker never binds to, or is bound
+ * throughput) and a private dev registry (a bench Worker never binds to, or is bound
  * by, a stack running on the same machine). Resolves once `GET <readyPath>` answers 200.
  *
  * @param {{ name: string, config: string | string[], readyPath?: string, log?: (line: string) => void, startTimeoutMs?: number, inspector?: boolean }} options

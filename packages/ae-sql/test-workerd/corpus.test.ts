@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { CORPUS_NOW } from "../test/corpus-data.ts";
 import { type CorpusQuery, defineCorpusSuite } from "../test/corpus-suite.ts";
 
-// Third-party material, read in place (../shared/ from the repository root) at transform time:
-// workerd has no file system. The glob matches nothing when the folder is absent, which skips the suite.
+// The corpus is an external acceptance set, not shipped in this repository: when a `shared/` folder
+// beside the repository root holds it, it is read in place at transform time (workerd has no file
+// system). Without it the glob matches nothing and the suite is skipped with a warning.
 const found = import.meta.glob<CorpusQuery[]>("../../../../shared/data/ae-sql-corpus/queries.json", { eager: true, import: "default" });
 const queries = Object.values(found)[0] ?? [];
 if (queries.length === 0) console.warn("AE SQL corpus (../shared/data/ae-sql-corpus/queries.json) not found: corpus acceptance tests skipped");

@@ -4,7 +4,8 @@ import { CORPUS_DATASET_FOR, CORPUS_NOW, type CorpusDatasetName } from "./corpus
 import type { JsonResult } from "./points.ts";
 
 /**
- * The acceptance corpus' expectations (`../shared/data/ae-sql-corpus/`), defined once and run in
+ * The acceptance corpus' expectations (an external set, not shipped in this repository; the tests
+ * skip without it), defined once and run in
  * every runtime the stand-in executes in: Node's SQLite (`corpus.test.ts`) and workerd's
  * (`../test-workerd/corpus.test.ts`), whose SQLite has other limits (expression depth 100).
  * No runtime-specific imports here.

@@ -7,7 +7,9 @@ import { CORPUS_NOW, corpusDatasetFixture } from "./corpus-fixture.ts";
 import { type CorpusQuery, defineCorpusSuite } from "./corpus-suite.ts";
 import type { DataPointsFixture } from "./fixture.ts";
 
-// Third-party material: read in place (../shared/ from the repository root), never copied here.
+// The corpus is an external acceptance set, not shipped in this repository: when a `shared/` folder
+// beside the repository root holds it, it is read in place (never copied here); without it these
+// tests are skipped with a warning.
 const CORPUS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/ae-sql-corpus");
 const present = existsSync(resolve(CORPUS_DIR, "queries.json"));
 if (!present) console.warn(`AE SQL corpus not found at ${CORPUS_DIR}: corpus acceptance tests skipped`);

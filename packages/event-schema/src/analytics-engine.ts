@@ -11,7 +11,10 @@ import { EVENT_TYPES, type EventRecord, type EventType } from "./events.ts";
  * existing slot changes.
  */
 
-/** Analytics Engine's limits per data point and per invocation (Cloudflare docs, NOTES.md). */
+/**
+ * Analytics Engine's limits per data point and per invocation, from Cloudflare's Analytics Engine
+ * docs (current docs say 250 data points per invocation; older ones said 25).
+ */
 export const ANALYTICS_ENGINE_LIMITS = {
   maxBlobs: 20,
   maxBlobBytes: 16 * 1024,

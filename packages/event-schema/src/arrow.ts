@@ -3,7 +3,8 @@ import { type ColumnKind, lakeColumns } from "./columns.ts";
 import type { EventType } from "./events.ts";
 
 // Only type constructors are used here: apache-arrow's builders use `new Function`, which workerd
-// forbids (NOTES.md), so writers build vectors with makeData instead.
+// forbids (`EvalError: Code generation from strings disallowed`), so writers build vectors with
+// makeData instead.
 
 /**
  * The Arrow type of a lake column kind. Timestamps carry `timestampZone` ("UTC" in the lake's

@@ -7,8 +7,8 @@ import { EVENT_TYPES, type EventType, TABLE_BY_EVENT_TYPE, type TableName } from
  * The ingestion Worker sends each stored record (`EventRecord`) to its table's stream
  * (`PipelinesLakeSink`), and the stream's R2 sink writes Parquet with the stream's columns. A
  * structured stream validates rows against its schema and drops invalid ones after acknowledging
- * them (NOTES.md), so the schema must accept exactly what ingestion stores: the same columns with
- * the same nullability as `lakeColumns`. Field format: the `--schema-file` of
+ * them (Cloudflare's Pipelines docs), so the schema must accept exactly what ingestion stores: the
+ * same columns with the same nullability as `lakeColumns`. Field format: the `--schema-file` of
  * `wrangler pipelines streams create` (https://developers.cloudflare.com/pipelines/streams/manage-streams/).
  */
 

@@ -264,7 +264,7 @@ describe("infrastructure scripts with --dry-run", () => {
     expect(flag(sink, "compression")).toBe("zstd");
     expect(flag(sink, "partitioning")).toBe(PARTITIONING);
     expect(flag(sink, "roll-interval")).toBe("300");
-    // Files land where CONTRACT.md's lake layout says: events/<table>/year=YYYY/month=MM/day=DD/hour=HH/.
+    // Files land where the lake layout says (README "The lake (R2)"): events/<table>/year=YYYY/month=MM/day=DD/hour=HH/.
     expect(`${flag(sink, "path")}/${flag(sink, "partitioning")}`).toBe(`events/${table}/${PARTITIONING}`);
 
     const sinkName = sink.args[4];

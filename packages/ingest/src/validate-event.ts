@@ -89,7 +89,7 @@ function foldUnknownFields(
 
 /**
  * The design names an event's type `event_type`; the lake, the API and our SDKs call it `type`.
- * Either is accepted (CONTRACT); the stored record has `type` only. Both present must agree.
+ * Either is accepted (README "Events"); the stored record has `type` only. Both present must agree.
  */
 function withTypeField(raw: Record<string, unknown>): { ok: true; event: Record<string, unknown> } | { ok: false; error: FieldError } {
   if (!Object.hasOwn(raw, "event_type")) return { ok: true, event: raw };

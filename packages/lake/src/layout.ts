@@ -1,6 +1,6 @@
 import { TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 
-/** The lake's R2 buckets (CONTRACT.md "Lake layout"). */
+/** The lake's R2 buckets (README "The lake (R2)"). */
 export const LAKE_BUCKETS = {
   /** Raw events as Parquet: the source of truth, kept forever. */
   source: "analytics-source",
@@ -67,7 +67,7 @@ export function parseHourPartition(text: string): { partition: string; start: Da
   return { partition: text, start };
 }
 
-/** A raw event file's key: `events/<table>/<hour partition>/<file id>.parquet` (CONTRACT.md). */
+/** A raw event file's key: `events/<table>/<hour partition>/<file id>.parquet` (README "The lake (R2)"). */
 export function rawObjectKey(table: TableName, writtenAt: Date, fileId: string): string {
   return `events/${table}/${hourPartition(writtenAt)}/${fileId}.parquet`;
 }

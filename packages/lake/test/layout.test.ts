@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hourPartition, inventoryGroupOf, isLakeTable, parseHourPartition, parseLakeObjectKey, rawObjectKey, tableLocation } from "../src/layout.ts";
 
-describe("lake layout (CONTRACT.md)", () => {
+describe("lake layout (README \"The lake (R2)\")", () => {
   it("names a raw file by table, UTC hour and id", () => {
     const at = new Date("2026-03-05T07:59:59.999+01:00");
     expect(hourPartition(at)).toBe("year=2026/month=03/day=05/hour=06");

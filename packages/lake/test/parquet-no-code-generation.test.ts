@@ -1,6 +1,6 @@
 // workerd refuses to generate code from strings (`new Function`, `eval`): apache-arrow's Builders
-// and vectorFromArray fail there (NOTES.md). Node has the same switch, so the whole encoder runs
-// in a child Node with it on: whatever would fail in a Worker for that reason fails here.
+// and vectorFromArray fail there (`EvalError: Code generation from strings disallowed`). Node has
+// the same switch, so the whole encoder runs in a child Node with it on: whatever would fail in a Worker for that reason fails here.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EVENT_TYPES } from "@edge-analytics/event-schema";

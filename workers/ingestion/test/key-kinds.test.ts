@@ -1,5 +1,5 @@
 /**
- * Key kinds on the ingestion Worker (vitest.config.ts gives the pool the CONTRACT keys):
+ * Key kinds on the ingestion Worker (vitest.config.ts gives the pool the local keys of README "Keys"):
  * publishable keys send, from allowed origins, also in `?key=` with a beacon's text/plain body;
  * read keys never send; secret keys never travel outside a header.
  */

@@ -20,7 +20,7 @@ async function ingest(events: Record<string, unknown>[]): Promise<void> {
 }
 
 describe("the sink writes what the streams accepted to Parquet in R2, each row once", () => {
-  it("writes every event type with types and nulls preserved, under the CONTRACT layout, and registers each file", async () => {
+  it("writes every event type with types and nulls preserved, under the lake layout, and registers each file", async () => {
     const events = [
       ...EVENT_TYPES.map((type) => makeEvent(type)),
       // Optional fields absent (nulls), non-ASCII text, a timestamp with an offset.

@@ -16,7 +16,7 @@ What it proves, each with an assert:
   7. A wrong secret is refused (DuckDB reports HTTP 403).
 It prints the S3 operations DuckDB called (from DuckDB's own HTTP log), then `N passed, N failed`.
 
-Environment (defaults are the local stack's, CONTRACT.md and workers/s3-local/README.md):
+Environment (defaults are the local stack's: README "Keys" and workers/s3-local/README.md):
   STACK_ORIGIN           http://127.0.0.1:8787   the stack (events, flush; the S3 endpoint is on it)
   S3_ENDPOINT            host:port of STACK_ORIGIN
   S3_ACCESS_KEY_ID       local-dev-access-key
