@@ -17,7 +17,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 # The pinned wrangler (4.164) needs Node >= 22.12 and finds node through `#!/usr/bin/env node`; the
-# system node may be older (NOTES.md), so the repository's pinned node (devDependency `node`) goes first.
+# system node may be older (README "Quick start" asks only for Node 20), so the repository's pinned
+# node (devDependency `node`) goes first.
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 WRANGLER="${WRANGLER:-node_modules/.bin/wrangler}"
 

@@ -25,7 +25,7 @@ parse_common_args "$@"
 
 SCHEMA_DIR=packages/event-schema/generated/pipelines
 BUCKET=analytics-source
-# The UTC hour the sink writes the rows, as the lake layout expects (CONTRACT.md "Lake layout").
+# The UTC hour the sink writes the rows, as the lake layout expects (README "The lake (R2)").
 PARTITIONING='year=%Y/month=%m/day=%d/hour=%H'
 ROLL_INTERVAL_SECONDS="${PIPELINES_ROLL_INTERVAL_SECONDS:-300}"
 ROLL_SIZE_MB="${PIPELINES_ROLL_SIZE_MB:-}"

@@ -1,6 +1,6 @@
 {#-
-  lake_parquet: a model whose data lives as Parquet in analytics-processed (CONTRACT.md "Lake
-  layout"); the DuckDB file only gets a view that reads it back.
+  lake_parquet: a model whose data lives as Parquet in analytics-processed (README "The
+  lake (R2)"); the DuckDB file only gets a view that reads it back.
 
   config:
     location    folder under analytics-processed, e.g. 'facts/fact_page_views' (required)
