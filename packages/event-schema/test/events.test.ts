@@ -179,6 +179,10 @@ describe("rejected events report the path at fault", () => {
 
   it("numbers must be finite and within range", () => {
     expect(issuePaths("usage", { ...MINIMAL.usage, quantity: Number.POSITIVE_INFINITY })).toEqual(["quantity"]);
+    // Beyond what an exact DECIMAL(38, 9) sum in dbt holds for a day (a fuzzed 1.2e29 failed the marts).
+    expect(issuePaths("usage", { ...MINIMAL.usage, quantity: 123456789012345678901234567890 })).toEqual(["quantity"]);
+    expect(issuePaths("usage", { ...MINIMAL.usage, quantity: -1e16 })).toEqual(["quantity"]);
+    expect(issuePaths("usage", { ...MINIMAL.usage, quantity: 1e15 })).toEqual([]);
     expect(issuePaths("video_event", { ...MINIMAL.video_event, position: -1 })).toEqual(["position"]);
     expect(issuePaths("video_event", { ...MINIMAL.video_event, playback_rate: 0 })).toEqual(["playback_rate"]);
     expect(issuePaths("page_view", { ...MINIMAL.page_view, time_on_page: 86_401 })).toEqual(["time_on_page"]);

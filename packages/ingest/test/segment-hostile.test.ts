@@ -26,3 +26,16 @@ describe("ingestSegmentMessages with messages JSON.stringify cannot write", () =
     expect(deadLetters.letters[0]?.raw).toBe("(unserializable)");
   });
 });
+
+describe("ingestSegmentMessages dead letters", () => {
+  it("keep a rejected message without its writeKey: a credential is never stored", async () => {
+    const deadLetters = new RecordingDeadLetterSink();
+    const deps: IngestDependencies = { lake: new RecordingLakeSink(), counts: new RecordingCountSink(), hot: new RecordingHotWriter(), deadLetters, limits: DEFAULT_LIMITS };
+    const body = { writeKey: "sk_live_secret", type: "track", anonymousId: "a1" };
+    const result = await ingestSegmentMessages(segmentMessages("track", body, 500), { keyProjectId: "acme", receivedAt: new Date("2026-12-05T12:00:00Z") }, deps);
+    expect(result.rejected).toHaveLength(1);
+    expect(deadLetters.letters).toHaveLength(1);
+    expect(deadLetters.letters[0]?.raw).not.toContain("sk_live_secret");
+    expect(JSON.parse(deadLetters.letters[0]?.raw ?? "{}")).toEqual({ type: "track", anonymousId: "a1" });
+  });
+});

@@ -16,6 +16,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A rejected message as kept for operators: its `writeKey` is a credential, never stored (as for accepted ones). */
+function withoutWriteKey(message: unknown): unknown {
+  if (!isObject(message) || !("writeKey" in message)) return message;
+  const { writeKey: _credential, ...rest } = message;
+  return rest;
+}
+
 /** The write key a browser put in the body (`writeKey`), where it cannot set Authorization. */
 export function segmentWriteKeyFromBody(body: unknown): string | undefined {
   return isObject(body) && typeof body.writeKey === "string" && body.writeKey.length > 0 ? body.writeKey : undefined;
@@ -96,7 +103,7 @@ export async function ingestSegmentMessages(
         receivedAt: receivedAt.toISOString(),
         index: rejection.index,
         errors: rejection.errors,
-        raw: rawText(messages[rejection.index]?.message ?? null),
+        raw: rawText(withoutWriteKey(messages[rejection.index]?.message ?? null)),
       };
       if (rejection.event_id) letter.eventId = rejection.event_id;
       return letter;
