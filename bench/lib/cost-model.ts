@@ -7,7 +7,8 @@
 //   - ingestEvents (validation, enrichment, the PipelinesLakeSink's sends), CPU timed per request;
 //   - the isolate's AcceptedCountBatcher (production interval), the project's
 //     AcceptedCounterStore (its alarm at the production report delay) and the catalog's
-//     recordAcceptedCounts, each over node:sqlite, their rows written counted as SQLite reports them;
+//     recordAcceptedCounts, each over node:sqlite (the catalog tests' adapter, with the Durable
+//     Object limits), their rows written counted as SQLite reports them;
 //   - the Pipelines sink's roll (every PIPELINES_ROLL_SECONDS per table with rows), each file
 //     registered with the catalog's registerFile, and the hourly compaction cron's runs through the
 //     catalog's compaction protocol (begin, stage, commit, finish), rows written counted the same way;
@@ -17,20 +18,18 @@
 // and printed as such.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { DatabaseSync } from "node:sqlite";
 import {
   AcceptedCounterStore,
   beginCompaction,
-  type CatalogSql,
   commitCompaction,
   finishCompaction,
   recordAcceptedCounts,
   registerFile,
   runMigrations,
-  type SqlCursor,
-  type SqlValue,
   stageCompactionOutputs,
 } from "@edge-analytics/catalog";
+// The catalog's tests' node:sqlite adapter: Durable Object SQLite limits, and rows written summed.
+import { memoryCatalogSql } from "../../packages/catalog/test/fixture.ts";
 import { type EventRecord, EVENT_TYPE_BY_TABLE, lakeColumns, TABLE_NAMES, type TableName } from "@edge-analytics/event-schema";
 import { AcceptedCountBatcher, type AcceptedTally, DEFAULT_LIMITS, type IngestDependencies, ingestEvents, type PipelineStreamBinding, PipelinesLakeSink } from "@edge-analytics/ingest";
 import { encodeLakeRows, hourPartition, initZstd, type LakeRow, rawObjectKey } from "@edge-analytics/lake";
@@ -55,39 +54,6 @@ const COMPACTION_CLASS_B_PER_INPUT = setting("COST_COMPACTION_CLASS_B_PER_INPUT"
 const COMPACTION_ROWS_PER_CPU_SECOND = setting("COST_COMPACTION_ROWS_PER_SECOND", 60_000);
 const MONTH_MS = 30 * 24 * 3600 * 1000;
 const HOUR_MS = 3600 * 1000;
-
-/** node:sqlite as a Durable Object's SQL, counting the rows every statement wrote (what SQLite-backed objects bill). */
-function meteredSql(): { sql: CatalogSql; rowsWritten: () => number } {
-  const db = new DatabaseSync(":memory:");
-  let written = 0;
-  let depth = 0;
-  const changes = () => (db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
-  const sql: CatalogSql = {
-    exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]): SqlCursor<T> {
-      const before = changes();
-      const rows = db.prepare(query).all(...bindings.map((b) => (b instanceof ArrayBuffer ? new Uint8Array(b) : b))) as T[];
-      const rowsWritten = changes() - before;
-      written += rowsWritten;
-      return { toArray: () => rows, one: () => rows[0] as T, rowsWritten };
-    },
-    transaction<T>(body: () => T): T {
-      const name = `sp${depth++}`;
-      db.exec(`SAVEPOINT ${name}`);
-      try {
-        const result = body();
-        db.exec(`RELEASE ${name}`);
-        return result;
-      } catch (error) {
-        db.exec(`ROLLBACK TO ${name}`);
-        db.exec(`RELEASE ${name}`);
-        throw error;
-      } finally {
-        depth--;
-      }
-    },
-  };
-  return { sql, rowsWritten: () => written };
-}
 
 // --- The simulated clock: timers run in time order between requests. ---
 let now = Date.UTC(2026, 10, 2, 0, 0, 0);
@@ -130,10 +96,10 @@ const ops = {
 };
 
 // --- The counter object of the project and the catalog, over metered SQLite. ---
-const counterDb = meteredSql();
-const counter = new AcceptedCounterStore(counterDb.sql);
-const catalogDb = meteredSql();
-runMigrations(catalogDb.sql, undefined, now);
+const counterDb = memoryCatalogSql();
+const counter = new AcceptedCounterStore(counterDb);
+const catalogDb = memoryCatalogSql();
+runMigrations(catalogDb, undefined, now);
 const PROJECT = "demo";
 /** The catalog's rows written, by what wrote them. */
 const catalogRows = { acceptedCounts: 0, registration: 0, compaction: 0, snapshots: 0 };
@@ -152,7 +118,7 @@ async function counterAlarm(): Promise<void> {
   const report = counter.takeReport();
   if (!report) return;
   ops.catalogRequests++;
-  metered("acceptedCounts", () => recordAcceptedCounts(catalogDb.sql, report.project, report.counts, now));
+  metered("acceptedCounts", () => recordAcceptedCounts(catalogDb, report.project, report.counts, now));
 }
 
 const batcher = new AcceptedCountBatcher(ACCEPTED_COUNTS_INTERVAL_MS, () => now, sleep);
@@ -222,7 +188,7 @@ function roll(): void {
     ops.queueOperations += 3; // its R2 event notification: write, read, delete
     ops.r2ClassB += 2; // the catalog reads the file's facts: a HEAD and the footer's range
     ops.catalogRequests++;
-    metered("registration", () => registerFile(catalogDb.sql, "analytics-source", key, { rows: records.length, bytes, minTimestampMs: now - ROLL_MS, maxTimestampMs: now, columns: columnsOf(table), rowsByReceivedHour: byHour }, now));
+    metered("registration", () => registerFile(catalogDb, "analytics-source", key, { rows: records.length, bytes, minTimestampMs: now - ROLL_MS, maxTimestampMs: now, columns: columnsOf(table), rowsByReceivedHour: byHour }, now));
     const partition = `${table}/${hourPartition(new Date(now))}`;
     rawFilesByPartition.set(partition, [...(rawFilesByPartition.get(partition) ?? []), { key, rows: records.length, bytes, byHour }]);
   }
@@ -254,13 +220,13 @@ function compact(): void {
     const byHour: Record<string, number> = {};
     for (const f of files) for (const [h, n] of Object.entries(f.byHour)) byHour[h] = (byHour[h] ?? 0) + n;
     ops.catalogRequests += 5; // partitionFiles, begin, stage, commit, finish
-    const begun = metered("compaction", () => beginCompaction(catalogDb.sql, { runId, table, partition: closed, inputs: files.map((f) => f.key), outputs: [output], leaseMs: 15 * 60 * 1000 }, now));
+    const begun = metered("compaction", () => beginCompaction(catalogDb, { runId, table, partition: closed, inputs: files.map((f) => f.key), outputs: [output], leaseMs: 15 * 60 * 1000 }, now));
     if (!begun.ok) throw new Error(`compaction refused: ${begun.reason}`);
     const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
     metered("compaction", () => {
-      stageCompactionOutputs(catalogDb.sql, runId, [{ key: output, facts: { rows, bytes, minTimestampMs: now - 2 * HOUR_MS, maxTimestampMs: now - HOUR_MS, columns: columnsOf(table), rowsByReceivedHour: byHour } }], now);
-      commitCompaction(catalogDb.sql, runId, now);
-      finishCompaction(catalogDb.sql, runId, { rows_in: rows }, now);
+      stageCompactionOutputs(catalogDb, runId, [{ key: output, facts: { rows, bytes, minTimestampMs: now - 2 * HOUR_MS, maxTimestampMs: now - HOUR_MS, columns: columnsOf(table), rowsByReceivedHour: byHour } }], now);
+      commitCompaction(catalogDb, runId, now);
+      finishCompaction(catalogDb, runId, { rows_in: rows }, now);
     });
     ops.compactionRuns++;
     ops.r2ClassB += Math.round(files.length * COMPACTION_CLASS_B_PER_INPUT) + 2; // inputs + the output's facts

@@ -1,21 +1,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { AcceptedCounterStore, type CatalogSql, parity, recordAcceptedCounts, runMigrations, type SqlValue } from "../src/index.ts";
+import { AcceptedCounterStore, parity, recordAcceptedCounts, runMigrations } from "../src/index.ts";
 import { memoryCatalogSql } from "./fixture.ts";
-
-/** A CatalogSql that sums the rows each statement wrote: what a SQLite-backed Durable Object bills. */
-function metered(sql: CatalogSql = memoryCatalogSql()) {
-  const meter = { rowsWritten: 0 };
-  const wrapped: CatalogSql = {
-    exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]) {
-      const cursor = sql.exec<T>(query, ...bindings);
-      meter.rowsWritten += cursor.rowsWritten;
-      return cursor;
-    },
-    transaction: (body) => sql.transaction(body),
-  };
-  return { sql: wrapped, meter };
-}
 
 const H9 = "2026-11-25T09";
 const H10 = "2026-11-25T10";
@@ -23,16 +9,16 @@ const NOW = Date.UTC(2026, 10, 25, 10, 30);
 
 describe("AcceptedCounterStore: parity's accepted side, one row per hour", () => {
   it("adds a mixed batch's six tables with one row written, and asks for a report only the first time", () => {
-    const { sql, meter } = metered();
+    const sql = memoryCatalogSql();
     const store = new AcceptedCounterStore(sql);
-    meter.rowsWritten = 0;
+    let mark = sql.rowsWritten();
     const batch = ["page_views", "user_actions", "api_requests", "video_events", "custom_events", "usage_events"].map((table) => ({ table, hour: H9, accepted: 3 }));
     // The hour's row, the project and the unreported marker.
     expect(store.add("p", batch)).toBe(true);
-    expect(meter.rowsWritten).toBe(3);
-    meter.rowsWritten = 0;
+    expect(sql.rowsWritten() - mark).toBe(3);
+    mark = sql.rowsWritten();
     expect(store.add("p", batch)).toBe(false);
-    expect(meter.rowsWritten).toBe(1);
+    expect(sql.rowsWritten() - mark).toBe(1);
     expect(store.counts().find((c) => c.table === "page_views")).toEqual({ table: "page_views", hour: H9, accepted: 6 });
   });
 
@@ -88,14 +74,14 @@ describe("AcceptedCounterStore: parity's accepted side, one row per hour", () =>
 
 describe("recordAcceptedCounts: the catalog keeps each project's hours, rewriting only what changed", () => {
   it("upserts the hours named, keeps the others, and writes no row for an unchanged figure", () => {
-    const { sql, meter } = metered();
+    const sql = memoryCatalogSql();
     runMigrations(sql, undefined, NOW);
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: H9, accepted: 3, buffered: null }], NOW);
-    meter.rowsWritten = 0;
+    const mark = sql.rowsWritten();
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: H9, accepted: 3, buffered: null }], NOW);
-    expect(meter.rowsWritten).toBe(0);
+    expect(sql.rowsWritten() - mark).toBe(0);
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: H10, accepted: 1, buffered: null }], NOW);
-    expect(meter.rowsWritten).toBe(1);
+    expect(sql.rowsWritten() - mark).toBe(1);
     recordAcceptedCounts(sql, "q", [{ table: "page_views", hour: H10, accepted: 4, buffered: null }], NOW);
     expect(parity(sql, "page_views", NOW).map((row) => [row.hour, row.accepted])).toEqual([
       [H9, 3],

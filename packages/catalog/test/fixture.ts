@@ -10,13 +10,16 @@ const DO_MAX_BOUND_PARAMETERS = 100;
 const DO_MAX_SQL_BYTES = 100_000;
 
 /** A CatalogSql over an in-memory (or given) node:sqlite database, behaving like `ctx.storage.sql` + `transactionSync`. */
-export function memoryCatalogSql(db = new DatabaseSync(":memory:")): CatalogSql & { db: DatabaseSync; statements: string[] } {
+export function memoryCatalogSql(db = new DatabaseSync(":memory:")): CatalogSql & { db: DatabaseSync; statements: string[]; rowsWritten: () => number } {
   const statements: string[] = [];
   let depth = 0;
+  // Every statement's rows written, summed: what a SQLite-backed Durable Object bills.
+  let written = 0;
   const totalChanges = () => (db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
   return {
     db,
     statements,
+    rowsWritten: () => written,
     exec<T extends Record<string, SqlValue>>(query: string, ...bindings: SqlValue[]): SqlCursor<T> {
       statements.push(query);
       if (bindings.length > DO_MAX_BOUND_PARAMETERS) throw new Error(`${bindings.length} bound parameters; Durable Object SQLite allows ${DO_MAX_BOUND_PARAMETERS}`);
@@ -25,6 +28,7 @@ export function memoryCatalogSql(db = new DatabaseSync(":memory:")): CatalogSql 
       // node:sqlite binds ArrayBuffer views, not ArrayBuffers; the catalog binds none, but stay faithful.
       const rows = db.prepare(query).all(...bindings.map((b) => (b instanceof ArrayBuffer ? new Uint8Array(b) : b))) as T[];
       const rowsWritten = totalChanges() - before;
+      written += rowsWritten;
       return {
         toArray: () => rows,
         one: () => {
