@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { files, keysUnder, partitions, recentRawRate, registerFile, removeFile, runMigrations, schemaVersions, tables } from "../src/index.ts";
-import { COLUMNS, facts, keyIn, memoryCatalogSql } from "./fixture.ts";
-
-const NOW = Date.UTC(2026, 10, 25, 12);
-const HOUR9 = Date.UTC(2026, 10, 25, 9);
-
-function migrated() {
-  const sql = memoryCatalogSql();
-  runMigrations(sql, undefined, NOW);
-  return sql;
-}
+import { files, keysUnder, partitions, recentRawRate, registerFile, removeFile, schemaVersions, tables } from "../src/index.ts";
+import { COLUMNS, facts, keyIn, HOUR9, migratedCatalogSql, NOW } from "./fixture.ts";
 
 describe("file registration", () => {
   it("is idempotent: the same object twice is one file, updated in place", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     const key = keyIn("page_views", HOUR9, "a");
     registerFile(sql, "analytics-source", key, facts({ "2026-11-25T09": 3 }), NOW);
     const again = registerFile(sql, "analytics-source", key, facts({ "2026-11-25T09": 5 }), NOW + 1);
@@ -34,11 +25,11 @@ describe("file registration", () => {
   });
 
   it("refuses an object that is not a lake table file", () => {
-    expect(() => registerFile(migrated(), "analytics-source", "elsewhere/x.parquet", facts({}), NOW)).toThrow("is not a lake table file");
+    expect(() => registerFile(migratedCatalogSql(), "analytics-source", "elsewhere/x.parquet", facts({}), NOW)).toThrow("is not a lake table file");
   });
 
   it("starts a schema version when columns are new, recording what was added and removed", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     registerFile(sql, "analytics-source", keyIn("page_views", HOUR9, "a"), facts({}), NOW);
     const wider = [COLUMNS[1]!, { name: "country", type: "BYTE_ARRAY", nullable: true }];
     const second = registerFile(sql, "analytics-source", keyIn("page_views", HOUR9, "b"), facts({}, { columns: wider }), NOW);
@@ -54,7 +45,7 @@ describe("file registration", () => {
   });
 
   it("removes a file with its hours and says whether it was known", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     const key = keyIn("page_views", HOUR9, "a");
     registerFile(sql, "analytics-source", key, facts({ "2026-11-25T09": 1 }), NOW);
     expect(removeFile(sql, "analytics-source", key)).toBe(true);
@@ -64,7 +55,7 @@ describe("file registration", () => {
   });
 
   it("lists partitions, keys under a prefix in every state, and the recent raw rate", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     registerFile(sql, "analytics-source", keyIn("page_views", HOUR9, "a"), facts({ "2026-11-25T09": 2 }), NOW - 1000);
     registerFile(sql, "analytics-source", keyIn("page_views", HOUR9 + 3_600_000, "b"), facts({ "2026-11-25T10": 4 }), NOW - 48 * 3_600_000);
     expect(partitions(sql, "page_views")).toEqual([

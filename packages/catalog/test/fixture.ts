@@ -4,7 +4,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { rawObjectKey, type ParquetFileFacts } from "@edge-analytics/lake";
 import type { TableName } from "@edge-analytics/event-schema";
-import type { CatalogSql, SqlCursor, SqlValue } from "../src/index.ts";
+import { type CatalogSql, runMigrations, type SqlCursor, type SqlValue } from "../src/index.ts";
 
 const DO_MAX_BOUND_PARAMETERS = 100;
 const DO_MAX_SQL_BYTES = 100_000;
@@ -71,4 +71,15 @@ export function keyIn(table: TableName, at: number, id: string): string {
 export function facts(rowsByReceivedHour: Record<string, number>, options: Partial<ParquetFileFacts> = {}): ParquetFileFacts {
   const rows = Object.values(rowsByReceivedHour).reduce((a, b) => a + b, 0);
   return { rows, bytes: rows * 100, minTimestampMs: 1_000, maxTimestampMs: 2_000, columns: COLUMNS, rowsByReceivedHour, ...options };
+}
+
+/** The tests' clock: 2026-11-25 12:00 UTC, and 09:00 of that day. */
+export const NOW = Date.UTC(2026, 10, 25, 12);
+export const HOUR9 = Date.UTC(2026, 10, 25, 9);
+
+/** A migrated catalog over in-memory node:sqlite, as the Durable Object has it before any method. */
+export function migratedCatalogSql() {
+  const sql = memoryCatalogSql();
+  runMigrations(sql, undefined, NOW);
+  return sql;
 }

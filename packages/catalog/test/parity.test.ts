@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { distinctWork, parity, recordAcceptedCounts, recordDistinct, registerFile, runMigrations, STREAM_PARITY_GRACE_MS } from "../src/index.ts";
-import { facts, keyIn, memoryCatalogSql } from "./fixture.ts";
-
-const NOW = Date.UTC(2026, 10, 25, 12);
-const HOUR9 = Date.UTC(2026, 10, 25, 9);
-
-function migrated() {
-  const sql = memoryCatalogSql();
-  runMigrations(sql, undefined, NOW);
-  return sql;
-}
+import { distinctWork, parity, recordAcceptedCounts, recordDistinct, registerFile, STREAM_PARITY_GRACE_MS } from "../src/index.ts";
+import { facts, keyIn, HOUR9, migratedCatalogSql, NOW } from "./fixture.ts";
 
 describe("parity", () => {
   it("compares accepted with landed per table and hour of receipt", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     recordAcceptedCounts(sql, "p", [
       { table: "page_views", hour: "2026-11-25T09", accepted: 3, buffered: 0 },
       { table: "page_views", hour: "2026-11-25T10", accepted: 4, buffered: 2 },
@@ -30,7 +21,7 @@ describe("parity", () => {
   });
 
   it("gives a stream (buffered unknown) the grace period after its hour, then calls the gap a mismatch", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: "2026-11-25T11", accepted: 2, buffered: null }]);
     const hourEnd = Date.UTC(2026, 10, 25, 12);
     expect(parity(sql, "page_views", hourEnd + STREAM_PARITY_GRACE_MS - 1)[0]).toMatchObject({ buffered: null, status: "pending" });
@@ -38,13 +29,13 @@ describe("parity", () => {
   });
 
   it("leaves hours older than the parity window out", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     recordAcceptedCounts(sql, "p", [{ table: "page_views", hour: "2026-01-01T00", accepted: 1, buffered: 0 }]);
     expect(parity(sql, "page_views", NOW)).toEqual([]);
   });
 
   it("asks for the distinct count of an hour until it is recorded, and again once the files change", () => {
-    const sql = migrated();
+    const sql = migratedCatalogSql();
     const a = keyIn("page_views", HOUR9, "a");
     registerFile(sql, "analytics-source", a, facts({ "2026-11-25T09": 3 }), NOW);
     const [work] = distinctWork(sql, "page_views", NOW);
